@@ -1,0 +1,1 @@
+"""Data files read by the code beside it (series aliases, topic cues, bundled history)."""
