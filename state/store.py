@@ -214,6 +214,14 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot create database {path}: {exc.strerror or exc}") from None
 
+    @classmethod
+    def in_memory(cls) -> Store:
+        """An empty, migrated store that vanishes on close (a dry run with no database yet)."""
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        store = cls(conn, Path(":memory:"))
+        store._migrate()
+        return store
+
     def close(self) -> None:
         self.conn.close()
 

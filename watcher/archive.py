@@ -1,0 +1,211 @@
+"""Judging a document and putting it in the archive: the one path every release takes.
+
+Polled releases, `jucip-watch import` and the bundled history all go through `Archive.add`, so
+detection, extraction, event grouping and comparison happen the same way for each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from state.store import DocumentRow, Store
+from watcher.analysis.compare import compare, find_previous
+from watcher.analysis.extract import extract_statement
+from watcher.analysis.statement import Statement
+from watcher.analysis.summary import build_summary
+from watcher.analysis.taxonomy import Taxonomy, load_taxonomy
+from watcher.config import Settings
+from watcher.detect import Detection, detect
+from watcher.events import Candidate, MeetingKey, match_event
+from watcher.models import Document, Relevance
+from watcher.series import SeriesCatalog, load_catalog
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    detection: Detection
+    statement: Statement | None
+
+    @property
+    def relevant(self) -> bool:
+        return self.detection.relevant
+
+    @property
+    def series(self) -> tuple[str, ...]:
+        return self.detection.series
+
+    @property
+    def meeting_date(self) -> date | None:
+        m = self.statement.meeting if self.statement else None
+        return m.date if m else None
+
+
+@dataclass(frozen=True, slots=True)
+class Archived:
+    document_id: int
+    event_id: int | None
+    new_event: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Analyzer:
+    """The pure analysis configured from settings: series catalogue and topic taxonomy."""
+
+    catalog: SeriesCatalog
+    taxonomy: Taxonomy
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Analyzer:
+        return cls(load_catalog(settings.series), load_taxonomy(settings.topics))
+
+    def judge_as(self, doc: Document, series: str) -> Judgement:
+        """Judge a document the user files under `series` although it names none."""
+        detection = Detection(Relevance.PRIMARY, (series,), {})
+        return Judgement(
+            detection, extract_statement(doc, taxonomy=self.taxonomy, catalog=self.catalog)
+        )
+
+    def judge(self, doc: Document) -> Judgement:
+        detection = detect(doc.title, doc.text, self.catalog)
+        if not detection.relevant:
+            return Judgement(detection, None)
+        return Judgement(
+            detection, extract_statement(doc, taxonomy=self.taxonomy, catalog=self.catalog)
+        )
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _meeting_key(judgement: Judgement, doc: Document) -> MeetingKey:
+    meeting = judgement.statement.meeting if judgement.statement else None
+    series = (meeting.series if meeting and meeting.series else None) or judgement.series[0]
+    return MeetingKey(
+        series=series,
+        ordinal=meeting.ordinal if meeting else None,
+        level=meeting.level if meeting else None,
+        meeting_date=meeting.date if meeting else None,
+        posting_date=doc.date,
+    )
+
+
+class Archive:
+    def __init__(self, store: Store, analyzer: Analyzer) -> None:
+        self.store = store
+        self.analyzer = analyzer
+
+    def _event_for(
+        self, doc: Document, judgement: Judgement, *, baseline: bool, now: datetime
+    ) -> tuple[int, bool]:
+        key = _meeting_key(judgement, doc)
+        rows = self.store.events_near(key.series, key.when)
+        candidates = []
+        for row in rows:
+            posted = [d.date for d in self.store.event_documents(row.id) if d.date]
+            candidates.append(
+                Candidate(
+                    row.id,
+                    MeetingKey(
+                        row.series,
+                        row.ordinal,
+                        row.level,
+                        row.meeting_date,
+                        min(posted) if posted else None,
+                    ),
+                )
+            )
+        by_url = {}
+        for url in doc.alternates.values():
+            linked = self.store.document_by_url(url)
+            if linked and linked.event_id:
+                by_url[url] = linked.event_id
+        found = match_event(
+            key, candidates, linked_urls=list(doc.alternates.values()), events_by_url=by_url
+        )
+        if found is not None:
+            self.store.fill_event(
+                found, ordinal=key.ordinal, level=key.level, meeting_date=key.meeting_date
+            )
+            return found, False
+        event_id = self.store.create_event(
+            series=key.series,
+            ordinal=key.ordinal,
+            level=key.level,
+            meeting_date=key.meeting_date,
+            title=doc.title,
+            baseline=baseline,
+            now=now,
+        )
+        return event_id, True
+
+    def summarise(self, doc_id: int) -> dict[str, Any] | None:
+        """Summary of a stored statement compared with its predecessor in the archive."""
+        row = self.store.document(doc_id)
+        if row is None or row.statement is None:
+            return None
+        new = Statement.from_dict(row.statement)
+        archive = [Statement.from_dict(s) for d, s in self.store.statements() if d.id != doc_id]
+        previous = find_previous(new, archive)
+        comparison = compare(previous, new, archive=archive) if previous else None
+        return build_summary(new, comparison).to_dict()
+
+    def add(
+        self,
+        doc: Document,
+        judgement: Judgement,
+        *,
+        source: str | None,
+        origin: str,
+        baseline: bool,
+        now: datetime,
+    ) -> Archived:
+        """Store a relevant document (and its event) in the caller's transaction."""
+        event_id, new_event = None, False
+        if judgement.detection.relevance is Relevance.PRIMARY:
+            event_id, new_event = self._event_for(doc, judgement, baseline=baseline, now=now)
+        doc_id = self.store.save_document(
+            url=doc.url,
+            source=source,
+            origin=origin,
+            lang=doc.lang,
+            title=doc.title,
+            date=doc.date,
+            text=doc.text,
+            content_hash=content_hash(doc.text),
+            series=judgement.series,
+            relevance=judgement.detection.relevance.value,
+            alternates=doc.alternates,
+            statement=judgement.statement.to_dict() if judgement.statement else None,
+            meeting_date=judgement.meeting_date,
+            event_id=event_id,
+            baseline=baseline,
+            now=now,
+        )
+        if new_event and event_id is not None and not baseline:
+            summary = self.summarise(doc_id)
+            if summary is not None:
+                self.store.set_event_summary(event_id, summary)
+        return Archived(doc_id, event_id, new_event)
+
+    def seed_bundled_history(self, now: datetime) -> int:
+        """Load the shipped past statements once, so the first alert compares with history."""
+        from watcher.analysis.history import bundled_documents
+
+        added = 0
+        with self.store.transaction():
+            for doc in bundled_documents():
+                if self.store.document_by_url(doc.url) is not None:
+                    continue
+                judgement = self.analyzer.judge(doc)
+                if not judgement.relevant:
+                    continue
+                self.add(doc, judgement, source=None, origin="bundled", baseline=True, now=now)
+                added += 1
+        return added
+
+    def existing(self, url: str) -> DocumentRow | None:
+        return self.store.document_by_url(url)

@@ -1,0 +1,135 @@
+"""`jucip-watch`: the command line. Parsing and error mapping only; commands live in
+watcher/commands/.
+
+Exit codes: 0 success; 1 a usage, config or input error (one line, no traceback); 3 one or more
+sources failed (the rest were still processed); 4 another instance holds the writer lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+EXIT_OK = 0
+EXIT_USAGE = 1
+EXIT_SOURCES_FAILED = 3
+EXIT_LOCKED = 4
+
+
+class UserError(Exception):
+    """A mistake in what the user asked for: printed as one line, exit 1."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse exits 2 by default; the contract says usage errors exit 1.
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="jucip-watch",
+        description="Watch commerce.gov and METI for JUCIP / EPCC releases, extract their "
+        "commitments and compare them with earlier statements.",
+    )
+    p.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: $JUCIP_WATCH_CONFIG, "
+        "then ./config.toml, then built-in defaults)",
+    )
+    p.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)"
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    c = sub.add_parser("check", help="poll every configured source once")
+    c.add_argument("--dry-run", action="store_true", help="fetch and judge, but change nothing")
+    c.add_argument("--json", action="store_true", help="print one JSON object for scripts")
+    c.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="treat what a new source already lists as news (no silent first poll)",
+    )
+    c.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="poll only this source (repeatable)",
+    )
+    c.add_argument(
+        "--wait",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long to wait for another instance's lock (default 30)",
+    )
+
+    r = sub.add_parser("run", help="poll on a schedule until stopped (SIGTERM/SIGINT)")
+    r.add_argument("--no-baseline", action="store_true", help="as for check")
+
+    s = sub.add_parser("sources", help="show each source's health")
+    s.add_argument("--json", action="store_true")
+
+    h = sub.add_parser("history", help="list the archived JUCIP/EPCC releases")
+    h.add_argument("--json", action="store_true")
+    h.add_argument("--series", metavar="ID", help="only this series (e.g. jucip, epcc)")
+    h.add_argument("--mentions", action="store_true", help="include releases that only mention one")
+    h.add_argument("--limit", type=int, default=50, metavar="N", help="at most N rows (default 50)")
+
+    e = sub.add_parser("extract", help="extract the commitments of one release (file or URL)")
+    e.add_argument("target", metavar="PATH_OR_URL")
+    e.add_argument("--json", action="store_true")
+
+    m = sub.add_parser("compare", help="compare two statements (paths, URLs or archived ids)")
+    m.add_argument("old", nargs="?", metavar="OLD")
+    m.add_argument("new", nargs="?", metavar="NEW")
+    m.add_argument("--json", action="store_true")
+
+    i = sub.add_parser("import", help="add a statement (file or URL) to the archive")
+    i.add_argument("target", metavar="FILE_OR_URL")
+    i.add_argument(
+        "--series", metavar="ID", help="file it under this series when the text names none"
+    )
+    i.add_argument("--json", action="store_true")
+    return p
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    # httpx logs full request URLs at INFO, query strings (API keys) included: keep it quiet.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose)
+
+    from state import LockHeld, StoreError
+    from watcher.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(args.config)
+        from watcher import commands
+
+        return commands.dispatch(args, settings)
+    except (ConfigError, StoreError, UserError) as exc:
+        print(f"jucip-watch: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except LockHeld as exc:
+        print(f"jucip-watch: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except KeyboardInterrupt:
+        print("jucip-watch: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,188 @@
+"""`extract`, `compare` and `import`: the analysis on one release at a time."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from state import Store, WriterLock
+from watcher.analysis.compare import compare, find_previous
+from watcher.analysis.statement import Statement
+from watcher.archive import Analyzer, Archive
+from watcher.cli import EXIT_OK, UserError
+from watcher.config import Settings
+from watcher.decode import decode_body
+from watcher.display import print_comparison, print_statement
+from watcher.documents import document_from_html, document_from_text, looks_like_html
+from watcher.models import Document
+
+_URL = re.compile(r"^https?://", re.I)
+# Past this share of U+FFFD the bytes were not text in any encoding we know.
+_BINARY_REPLACEMENT_SHARE = 0.01
+
+
+def _fetch(url: str, settings: Settings) -> Document:
+    from watcher.fetch import Fetcher
+
+    async def get() -> Any:
+        async with Fetcher(settings.fetch) as fetcher:
+            return await fetcher.get(url, spacing=0)
+
+    result = asyncio.run(get())
+    if not result.ok:
+        raise UserError(f"cannot fetch {result.url}: {result.status.value}: {result.error}")
+    return document_from_html(result.text or "", result.final_url)
+
+
+def load_document(target: str, settings: Settings) -> Document:
+    """A Document from a URL, an HTML file or a text file; UserError for anything else."""
+    if _URL.match(target):
+        return _fetch(target, settings)
+    path = Path(target)
+    if not path.exists():
+        raise UserError(f"no such file: {target}")
+    if path.is_dir():
+        raise UserError(f"{target} is a directory, not a release file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read {target}: {exc.strerror}") from None
+    if not data.strip():
+        raise UserError(f"{target} is empty")
+    if b"\x00" in data[:8192]:
+        raise UserError(f"{target} is a binary file, not HTML or text")
+    decoded = decode_body(data, None)
+    if (
+        decoded.lossy
+        and decoded.text.count("\ufffd") > len(decoded.text) * _BINARY_REPLACEMENT_SHARE
+    ):
+        raise UserError(f"{target} is not text in any encoding jucip-watch knows")
+    url = path.resolve().as_uri()
+    if looks_like_html(decoded.text):
+        return document_from_html(decoded.text, url)
+    return document_from_text(decoded.text, url)
+
+
+def _statement(doc: Document, analyzer: Analyzer, target: str) -> Statement:
+    if not doc.text.strip():
+        raise UserError(f"{target}: no text found in the page")
+    judgement = analyzer.judge(doc)
+    if judgement.statement is not None:
+        return judgement.statement
+    from watcher.analysis.extract import extract_statement
+
+    statement = extract_statement(doc, taxonomy=analyzer.taxonomy, catalog=analyzer.catalog)
+    if not statement.commitments:
+        raise UserError(f"{target}: no statement found (no commitments, no watched series named)")
+    return statement
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    analyzer = Analyzer.from_settings(settings)
+    statement = _statement(load_document(args.target, settings), analyzer, args.target)
+    if args.json:
+        _print_json(statement.to_dict())
+    else:
+        print_statement(statement.to_dict(), analyzer.taxonomy.labels)
+    return EXIT_OK
+
+
+def _archived(store: Store | None, ref: str) -> Statement:
+    if store is None:
+        raise UserError(f"no archive yet to look up release {ref}: run `jucip-watch check` first")
+    row = store.document(int(ref))
+    if row is None:
+        raise UserError(f"no archived release with id {ref} (see `jucip-watch history`)")
+    if row.statement is None:
+        raise UserError(f"archived release {ref} has no extracted statement")
+    return Statement.from_dict(row.statement)
+
+
+def _resolve(ref: str, settings: Settings, analyzer: Analyzer, store: Store | None) -> Statement:
+    if ref.isdigit() and not Path(ref).exists():
+        return _archived(store, ref)
+    return _statement(load_document(ref, settings), analyzer, ref)
+
+
+def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
+    if bool(args.old) != bool(args.new):
+        raise UserError("compare takes two statements (OLD NEW), or none for the latest pair")
+    analyzer = Analyzer.from_settings(settings)
+    db = settings.storage.database
+    store = Store.open(db, readonly=True) if db.exists() else None
+    try:
+        if args.old:
+            old = _resolve(args.old, settings, analyzer, store)
+            new = _resolve(args.new, settings, analyzer, store)
+            archive = [Statement.from_dict(s) for _, s in store.statements()] if store else []
+        else:
+            if store is None:
+                raise UserError("the archive is empty: run `jucip-watch check` first")
+            archive = [Statement.from_dict(s) for _, s in store.statements()]
+            primary = [s for s in archive if s.relevance == "primary" and s.meeting]
+            if not primary:
+                raise UserError("no archived statement to compare yet")
+            new = max(primary, key=lambda s: s.meeting.date or s.date or datetime.min.date())
+            found = find_previous(new, archive)
+            if found is None:
+                raise UserError(f"the latest statement ({new.title}) has no predecessor")
+            old = found
+    finally:
+        if store is not None:
+            store.close()
+    result = compare(old, new, archive=archive).to_dict()
+    if args.json:
+        _print_json(result)
+    else:
+        print_comparison(result, analyzer.taxonomy.labels)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    analyzer = Analyzer.from_settings(settings)
+    doc = load_document(args.target, settings)
+    judgement = analyzer.judge(doc)
+    if not judgement.relevant:
+        if not args.series:
+            raise UserError(
+                f"{args.target} names no watched series; pass --series ID to import it anyway"
+            )
+        judgement = analyzer.judge_as(doc, args.series)
+    now = datetime.now(UTC)
+    with (
+        WriterLock(settings.storage.database, purpose="import", wait=30),
+        Store.open(settings.storage.database) as store,
+    ):
+        archive = Archive(store, analyzer)
+        archive.seed_bundled_history(now)
+        existing = store.document_by_url(doc.url)
+        with store.transaction():
+            archived = archive.add(
+                doc, judgement, source=None, origin="import", baseline=True, now=now
+            )
+    result = {
+        "id": archived.document_id,
+        "url": doc.url,
+        "title": doc.title,
+        "series": list(judgement.series),
+        "relevance": judgement.detection.relevance.value,
+        "event_id": archived.event_id,
+        "updated": existing is not None,
+    }
+    if args.json:
+        _print_json(result)
+    else:
+        verb = "Updated" if existing else "Imported"
+        print(f"{verb} release {archived.document_id}: {doc.title} ({', '.join(judgement.series)})")
+    return EXIT_OK

@@ -1,0 +1,67 @@
+"""`check` (one pass over the sources) and `run` (the scheduled daemon)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from state import Store, WriterLock
+from watcher.cli import EXIT_OK, EXIT_SOURCES_FAILED
+from watcher.config import Settings
+from watcher.display import print_check_report, progress_bar
+from watcher.fetch import Fetcher
+from watcher.pipeline import CheckReport, Poller
+
+
+def open_store(settings: Settings, *, dry_run: bool) -> Store:
+    db = settings.storage.database
+    if dry_run:
+        # A dry run must not even create the database: read the real one, or start empty.
+        return Store.open(db, readonly=True) if db.exists() else Store.in_memory()
+    return Store.open(db)
+
+
+async def _check(args: argparse.Namespace, settings: Settings) -> CheckReport:
+    names = args.source
+    for n in names:
+        settings.source(n)  # unknown names are a usage error before anything is fetched
+    store = open_store(settings, dry_run=args.dry_run)
+    try:
+        with progress_bar(enabled=not args.json) as progress:
+            async with Fetcher(settings.fetch) as fetcher:
+                poller = Poller(
+                    settings,
+                    store,
+                    fetcher,
+                    dry_run=args.dry_run,
+                    baseline=not args.no_baseline,
+                    progress=progress,
+                )
+                if not args.dry_run:
+                    poller.archive.seed_bundled_history(poller.clock())
+                return await poller.check(names)
+    finally:
+        store.close()
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    if args.dry_run:
+        report = asyncio.run(_check(args, settings))
+    else:
+        with WriterLock(settings.storage.database, purpose="check", wait=args.wait):
+            report = asyncio.run(_check(args, settings))
+    if args.json:
+        json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print_check_report(report, dry_run=args.dry_run)
+    return EXIT_SOURCES_FAILED if report.failed else EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from watcher.scheduler import run_forever
+
+    with WriterLock(settings.storage.database, purpose="run"):
+        return run_forever(settings, baseline=not args.no_baseline)

@@ -1,0 +1,88 @@
+"""`sources` (health) and `history` (the archive): read-only, safe while `run` is active."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from state import Store
+from watcher.cli import EXIT_OK
+from watcher.config import Settings
+from watcher.display import print_history, print_sources
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if value is not None else None
+
+
+def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    db = settings.storage.database
+    states = {}
+    if db.exists():
+        with Store.open(db, readonly=True) as store:
+            states = {s.name: s for s in store.source_states()}
+    rows = [(cfg, states.get(cfg.name)) for cfg in settings.sources]
+    now = datetime.now(UTC)
+    if args.json:
+        out = []
+        for cfg, st in rows:
+            out.append(
+                {
+                    "name": cfg.name,
+                    "kind": cfg.kind,
+                    "url": cfg.url,
+                    "enabled": cfg.enabled,
+                    "status": st.status if st else None,
+                    "error": st.error if st else None,
+                    "items": st.items if st else None,
+                    "last_polled_at": _iso(st.last_polled_at) if st else None,
+                    "last_ok_at": _iso(st.last_ok_at) if st else None,
+                    "newest_item_date": _iso(st.newest_item_date) if st else None,
+                    "consecutive_failures": st.consecutive_failures if st else 0,
+                    "paused_until": _iso(st.paused_until) if st else None,
+                }
+            )
+        json.dump({"config": settings.origin, "sources": out}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print_sources(rows, now)
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+    db = settings.storage.database
+    docs = []
+    if db.exists():
+        with Store.open(db, readonly=True) as store:
+            docs = store.documents(
+                series=args.series,
+                relevance=None if args.mentions else "primary",
+                limit=max(args.limit, 1),
+            )
+    if args.json:
+        out = [
+            {
+                "id": d.id,
+                "url": d.url,
+                "title": d.title,
+                "date": _iso(d.date),
+                "meeting_date": _iso(d.meeting_date),
+                "lang": d.lang,
+                "series": list(d.series),
+                "relevance": d.relevance,
+                "origin": d.origin,
+                "event_id": d.event_id,
+                "baseline": d.baseline,
+                "alternates": d.alternates,
+                "topics": (d.statement or {}).get("topics", []),
+            }
+            for d in docs
+        ]
+        json.dump({"releases": out}, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print_history(docs)
+    return EXIT_OK

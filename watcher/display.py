@@ -1,0 +1,263 @@
+"""Human-readable terminal output (tables, progress). Scripts use --json instead.
+
+rich is imported inside the functions: the JSON paths and the daemon never pay for it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from watcher.models import SourceStatus
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from state.store import DocumentRow, SourceState
+    from watcher.pipeline import CheckReport, Progress
+
+_STATUS_STYLE = {
+    SourceStatus.OK: "green",
+    SourceStatus.NOT_MODIFIED: "green",
+    SourceStatus.STALE: "yellow",
+}
+
+
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _status(status: str | None) -> str:
+    if status is None:
+        return "[dim]never polled[/]"
+    style = _STATUS_STYLE.get(SourceStatus(status), "bold red")
+    return f"[{style}]{status}[/]"
+
+
+def _esc(text: object) -> str:
+    from rich.markup import escape
+
+    return escape(str(text)) if text is not None else ""
+
+
+@contextmanager
+def progress_bar(*, enabled: bool) -> Iterator[Progress | None]:
+    """A per-source progress bar on stderr while release pages are fetched (TTY only)."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bars: dict[str, Any] = {}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=_console(stderr=True),
+        transient=True,
+    ) as progress:
+
+        def update(source: str, done: int, total: int) -> None:
+            if source not in bars:
+                bars[source] = progress.add_task(f"{source}: release pages", total=total)
+            progress.update(bars[source], completed=done, total=total)
+
+        yield update
+
+
+def print_check_report(report: CheckReport, *, dry_run: bool) -> None:
+    from rich.table import Table
+
+    console = _console()
+    table = Table(title="Sources" + (" (dry run: nothing stored)" if dry_run else ""))
+    for col in ("source", "status", "items", "new", "detail"):
+        table.add_column(col, overflow="fold")
+    for s in report.sources:
+        table.add_row(
+            _esc(s.name),
+            _status(s.status.value),
+            str(s.items),
+            str(s.new_items),
+            _esc(s.error or ""),
+        )
+    console.print(table)
+    releases = report.releases
+    if not releases:
+        console.print("No new JUCIP/EPCC releases.")
+    else:
+        rel = Table(title=f"New JUCIP/EPCC releases ({len(releases)})")
+        for col in ("date", "series", "relevance", "lang", "title", "url"):
+            rel.add_column(col, overflow="fold")
+        for r in releases:
+            note = " [dim](baseline)[/]" if r.baseline else ""
+            rel.add_row(
+                r.date.isoformat() if r.date else "",
+                ", ".join(r.series),
+                r.relevance + note,
+                r.lang,
+                _esc(r.title),
+                _esc(r.url),
+            )
+        console.print(rel)
+    failed = report.failed
+    if failed:
+        names = ", ".join(s.name for s in failed)
+        console.print(f"[bold red]{len(failed)} source(s) need attention:[/] {_esc(names)}")
+
+
+def _ago(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return ""
+    minutes = int((now - when).total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min ago"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h ago"
+    return f"{minutes // 1440} d ago"
+
+
+def print_sources(rows: Sequence[tuple[Any, SourceState | None]], now: datetime) -> None:
+    from rich.table import Table
+
+    table = Table(title="Source health")
+    for col in (
+        "source",
+        "kind",
+        "status",
+        "items",
+        "last poll",
+        "last ok",
+        "newest item",
+        "detail",
+    ):
+        table.add_column(col, overflow="fold")
+    for cfg, st in rows:
+        detail = st.error if st and st.error else ""
+        if st and st.paused_until and st.paused_until > now:
+            detail = f"paused until {st.paused_until:%Y-%m-%d %H:%M} UTC. {detail}".strip()
+        if cfg is not None and not cfg.enabled:
+            detail = f"disabled. {detail}".strip()
+        table.add_row(
+            _esc(cfg.name if cfg else st.name),  # type: ignore[union-attr]
+            _esc(cfg.kind if cfg else st.kind),  # type: ignore[union-attr]
+            _status(st.status if st else None),
+            str(st.items) if st and st.items is not None else "",
+            _ago(st.last_polled_at, now) if st else "",
+            _ago(st.last_ok_at, now) if st else "",
+            st.newest_item_date.isoformat() if st and st.newest_item_date else "",
+            _esc(detail),
+        )
+    _console().print(table)
+
+
+def print_history(docs: Sequence[DocumentRow]) -> None:
+    from rich.table import Table
+
+    if not docs:
+        _console().print("The archive is empty: run `jucip-watch check` first.")
+        return
+    table = Table(title=f"Archived JUCIP/EPCC releases ({len(docs)})")
+    for col in ("id", "meeting", "posted", "series", "relevance", "lang", "title", "url"):
+        table.add_column(col, overflow="fold")
+    for d in docs:
+        origin = "" if d.origin == "poll" else f" [dim]({d.origin})[/]"
+        table.add_row(
+            str(d.id),
+            d.meeting_date.isoformat() if d.meeting_date else "",
+            d.date.isoformat() if d.date else "",
+            ", ".join(d.series),
+            d.relevance + origin,
+            d.lang,
+            _esc(d.title),
+            _esc(d.url),
+        )
+    _console().print(table)
+
+
+def print_statement(data: dict[str, Any], labels: dict[str, str]) -> None:
+    """A statement's commitments, grouped by topic."""
+    console = _console()
+    console.print(f"[bold]{_esc(data.get('title') or '(untitled)')}[/]")
+    meeting = data.get("meeting") or {}
+    facts = [
+        f"posted {data['date']}" if data.get("date") else "",
+        f"language {data.get('lang')}",
+        f"series {', '.join(data.get('series') or []) or 'none'} ({data.get('relevance')})",
+    ]
+    if meeting:
+        held = " ".join(
+            str(x)
+            for x in (
+                _ordinal(meeting.get("ordinal")),
+                meeting.get("level") or "",
+                "meeting",
+                f"held {meeting['date']}" if meeting.get("date") else "",
+                f"in {meeting['place']}" if meeting.get("place") else "",
+            )
+            if x
+        )
+        facts.append(held)
+    console.print(_esc("; ".join(f for f in facts if f)))
+    topics = data.get("topics") or []
+    console.print("Topics: " + (_esc(", ".join(labels.get(t, t) for t in topics)) or "none"))
+    commitments = data.get("commitments") or []
+    if not commitments:
+        console.print("No commitments found.")
+        return
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for c in commitments:
+        for t in c.get("topics") or ["(no topic)"]:
+            groups.setdefault(t, []).append(c)
+    for topic, items in groups.items():
+        console.print(f"\n[bold]{_esc(labels.get(topic, topic))}[/] ({len(items)})")
+        for c in items:
+            actors = ", ".join(c.get("actors") or [])
+            who = f" [dim]{_esc(actors)}[/]" if actors else ""
+            console.print(f"  - [cyan]{_esc(c.get('strength'))}[/]{who}: {_esc(c['text'])}")
+
+
+def _ordinal(n: int | None) -> str:
+    if not n:
+        return ""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def print_comparison(data: dict[str, Any], labels: dict[str, str]) -> None:
+    console = _console()
+
+    def name(desc: dict[str, Any] | None) -> str:
+        if not desc:
+            return "?"
+        return f"{desc.get('title') or desc.get('url') or '?'} ({desc.get('date') or 'undated'})"
+
+    def topic_list(ids: Sequence[str]) -> str:
+        return _esc(", ".join(labels.get(t, t) for t in ids)) or "none"
+
+    console.print(f"[bold]Old:[/] {_esc(name(data.get('old')))}")
+    console.print(f"[bold]New:[/] {_esc(name(data.get('new')))}")
+    first = set(data.get("first_in_series") or [])
+    new_topics = [
+        labels.get(t, t) + (" (first time in the series)" if t in first else "")
+        for t in data.get("new_topics") or []
+    ]
+    console.print(f"[green]New topics:[/] {_esc(', '.join(new_topics)) or 'none'}")
+    console.print(f"Continued topics: {topic_list(data.get('continued_topics') or [])}")
+    console.print(f"[red]Dropped topics:[/] {topic_list(data.get('dropped_topics') or [])}")
+    commitments = data.get("commitments") or {}
+    for kind in ("new", "continued", "dropped"):
+        items = commitments.get(kind) or []
+        console.print(f"\n[bold]{kind.capitalize()} commitments ({len(items)})[/]")
+        for c in items:
+            text = c.get("text") if isinstance(c, dict) else str(c)
+            console.print(f"  - {_esc(text)}")
+    changes = data.get("strength_changes") or []
+    if changes:
+        console.print("\n[bold]Strength changes[/]")
+        for ch in changes:
+            console.print(f"  - {_esc(ch)}")

@@ -1,0 +1,60 @@
+"""A Document from a page or a text file the user hands us (`extract`, `compare`, `import`).
+
+Known live sites go through their own adapter; anything else (a saved page, a repost, a pasted
+text) through the generic main-content heuristic or the plain-text cleaner.
+"""
+
+from __future__ import annotations
+
+import re
+
+from watcher.analysis.clean import clean_text
+from watcher.htmltext import generic_document, is_date_line, parse_date
+from watcher.models import Document, ListingItem
+from watcher.sources import LayoutChanged, adapter_for_url
+from watcher.textnorm import is_japanese, normalise
+
+_HTML = re.compile(r"<(?:!doctype\s+html|html|head|body|div|p|h1|article|main)\b", re.I)
+_DATE_ONLY = re.compile(r"^[\w ,.年月日()（）-]{0,40}\d{4}[\w ,.年月日()（）-]{0,20}$")
+
+
+def looks_like_html(text: str) -> bool:
+    return bool(_HTML.search(text[:4096]))
+
+
+def document_from_html(html: str, url: str) -> Document:
+    adapter = adapter_for_url(url)
+    if adapter is not None:
+        try:
+            return adapter.parse_detail(
+                html, ListingItem(url=url, key=url, title="", lang=adapter.lang)
+            )
+        except LayoutChanged:
+            pass  # a page the site adapter does not know (an index, a renewed template)
+    return generic_document(html, url)
+
+
+def _title(head: tuple[str, ...], text: str) -> str:
+    """The title of a plain-text release: the last substantial chrome line before the body."""
+    for line in reversed(head):
+        line = normalise(line)
+        if _DATE_ONLY.match(line):
+            continue
+        if (is_japanese(line) and len(line) >= 8) or len(line.split()) >= 4:
+            return line
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return normalise(first)[:200]
+
+
+def document_from_text(raw: str, url: str) -> Document:
+    cleaned = clean_text(raw)
+    title = _title(cleaned.head, raw)
+    # The date line nearest the body is the release's own; a repost's masthead date comes first.
+    dated = [parse_date(line) for line in cleaned.head if is_date_line(line)]
+    return Document(
+        url=url,
+        title=title,
+        text=cleaned.text,
+        lang="ja" if is_japanese(cleaned.text) else "en",
+        date=dated[-1] if dated else None,
+    )

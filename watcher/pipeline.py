@@ -1,0 +1,409 @@
+"""One poll of one source: listing -> new items -> detail pages -> judge -> archive.
+
+The order of writes is what makes a crash harmless: new listing items are recorded as pending
+together with the listing's validators; each item is then judged and archived in its own
+transaction. A failed fetch writes nothing but the source's health, so nothing is marked seen that
+was not judged, and a restart resumes with the pending items.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from state.store import PendingItem, SourceState, Store
+from watcher.archive import Analyzer, Archive, Judgement
+from watcher.config import Settings, SourceConfig
+from watcher.fetch import Fetcher, FetchResult, Validators
+from watcher.models import Document, ListingItem, SourceStatus
+from watcher.sources import adapter_for
+from watcher.sources.base import Adapter, LayoutChanged
+
+log = logging.getLogger("watcher.pipeline")
+
+MAX_DETAIL_ATTEMPTS = 5
+# After repeated failures a source is polled less often, up to this pause.
+MAX_BACKOFF = timedelta(hours=6)
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseReport:
+    url: str
+    title: str
+    date: date | None
+    lang: str
+    source: str
+    series: tuple[str, ...]
+    relevance: str
+    baseline: bool
+    event_id: int | None = None
+    new_event: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "lang": self.lang,
+            "source": self.source,
+            "series": list(self.series),
+            "relevance": self.relevance,
+            "baseline": self.baseline,
+        }
+
+
+@dataclass(slots=True)
+class SourceReport:
+    name: str
+    status: SourceStatus
+    items: int = 0
+    error: str | None = None
+    new_items: int = 0
+    retry_after: float | None = None
+    releases: list[ReleaseReport] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status.value,
+            "items": self.items,
+            "error": self.error,
+        }
+
+
+@dataclass(slots=True)
+class CheckReport:
+    sources: list[SourceReport]
+
+    @property
+    def releases(self) -> list[ReleaseReport]:
+        return [r for s in self.sources for r in s.releases]
+
+    @property
+    def failed(self) -> list[SourceReport]:
+        return [s for s in self.sources if s.status.failed]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sources": [s.to_dict() for s in self.sources],
+            "releases": [r.to_dict() for r in self.releases],
+        }
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _backoff(failures: int, interval: float) -> timedelta:
+    return min(timedelta(seconds=interval * 2 ** min(failures, 8)), MAX_BACKOFF)
+
+
+class Poller:
+    """Polls sources with one fetcher and one store. `dry_run` reads but never writes."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        fetcher: Fetcher,
+        *,
+        analyzer: Analyzer | None = None,
+        dry_run: bool = False,
+        baseline: bool = True,
+        clock: Callable[[], datetime] = _now,
+        progress: Progress | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.fetcher = fetcher
+        self.archive = Archive(store, analyzer or Analyzer.from_settings(settings))
+        self.dry_run = dry_run
+        self.baseline = baseline
+        self.clock = clock
+        self.progress = progress
+
+    async def check(self, names: Sequence[str] = ()) -> CheckReport:
+        """Poll the named sources (all enabled ones when none are named) concurrently.
+
+        Sources on different hosts proceed in parallel; the fetcher spaces requests per host.
+        """
+        if names:
+            sources = [self.settings.source(n) for n in names]
+        else:
+            sources = [s for s in self.settings.sources if s.enabled]
+        reports = await asyncio.gather(*(self.poll(s) for s in sources))
+        return CheckReport(list(reports))
+
+    # -- one source ------------------------------------------------------------------------------
+    async def poll(self, cfg: SourceConfig) -> SourceReport:
+        adapter = adapter_for(cfg)
+        if not self.dry_run:
+            self.store.ensure_source(cfg.name, cfg.kind, cfg.url)
+        state = self.store.source_state(cfg.name)
+        now = self.clock()
+        try:
+            report, items, not_modified = await self._poll_listing(cfg, adapter, state, now)
+        except Exception as exc:  # an adapter bug must not take the other sources down
+            log.exception("source %s: unexpected failure", cfg.name)
+            report, items, not_modified = (
+                SourceReport(cfg.name, SourceStatus.ERROR, error=f"internal error: {exc}"),
+                [],
+                False,
+            )
+        if report.status.failed:
+            self._record_failure(cfg, state, report, now)
+            return report
+
+        baseline = self.baseline and not (state and state.baseline_done)
+        new = await self._process_items(cfg, adapter, items, baseline, report)
+        report.new_items = new
+        newest = max((i.date for i in items if i.date), default=None)
+        self._finish(cfg, state, report, now, newest, baseline, not_modified)
+        return report
+
+    async def _poll_listing(
+        self, cfg: SourceConfig, adapter: Adapter, state: SourceState | None, now: datetime
+    ) -> tuple[SourceReport, list[ListingItem], bool]:
+        """Fetch and parse the listing pages; returns (report, items, not_modified)."""
+        items: list[ListingItem] = []
+        spacing = self.settings.spacing_of(cfg)
+        fetched: list[tuple[str, FetchResult]] = []
+        for page, url in enumerate(adapter.listing_urls()):
+            etag, last_modified = self.store.validators(url)
+            result = await self.fetcher.get(
+                url, validators=Validators(etag, last_modified), spacing=spacing
+            )
+            if result.status is SourceStatus.NOT_MODIFIED:
+                if page == 0:
+                    # Nothing moved on the first page: later pages cannot hold anything newer.
+                    return SourceReport(cfg.name, SourceStatus.NOT_MODIFIED), [], True
+                break
+            if not result.ok:
+                report = SourceReport(
+                    cfg.name, result.status, error=result.error, retry_after=result.retry_after
+                )
+                return report, [], False
+            try:
+                page_items = adapter.parse_listing(result.text or "", result.final_url)
+            except LayoutChanged as exc:
+                return (
+                    SourceReport(cfg.name, SourceStatus.LAYOUT_CHANGED, error=str(exc)),
+                    [],
+                    False,
+                )
+            if not page_items:
+                return (
+                    SourceReport(
+                        cfg.name,
+                        SourceStatus.LAYOUT_CHANGED,
+                        error=f"listing {result.final_url} parsed to zero items",
+                    ),
+                    [],
+                    False,
+                )
+            items.extend(page_items)
+            fetched.append((url, result))
+
+        # One release listed on two pages (paging shifted during the poll) counts once.
+        unique: dict[str, ListingItem] = {}
+        for it in items:
+            unique.setdefault(it.key, it)
+        items = list(unique.values())
+        if not self.dry_run:
+            known = self.store.known_keys(cfg.name, [i.key for i in items])
+            baseline = self.baseline and not (state and state.baseline_done)
+            with self.store.transaction():
+                self.store.add_pending(
+                    cfg.name, [i for i in items if i.key not in known], baseline=baseline, now=now
+                )
+                for url, result in fetched:
+                    v = result.validators
+                    self.store.set_validators(url, v.etag, v.last_modified, now)
+        return SourceReport(cfg.name, SourceStatus.OK, items=len(items)), items, False
+
+    async def _process_items(
+        self,
+        cfg: SourceConfig,
+        adapter: Adapter,
+        listed: list[ListingItem],
+        baseline: bool,
+        report: SourceReport,
+    ) -> int:
+        """Judge every pending item; returns how many were judged in this pass."""
+        by_key = {i.key: i for i in listed}
+        if self.dry_run:
+            known = self.store.known_keys(cfg.name, list(by_key)) if by_key else set()
+            todo = [
+                PendingItem(cfg.name, i.key, i.url, i.title, i.date, baseline, 0)
+                for i in listed
+                if i.key not in known
+            ]
+            todo += [p for p in self._pending(cfg.name) if p.key not in by_key]
+        else:
+            todo = self._pending(cfg.name)
+        failures: list[str] = []
+        done = 0
+        for n, pending in enumerate(todo, 1):
+            if self.progress:
+                self.progress(cfg.name, n, len(todo))
+            item = by_key.get(pending.key) or ListingItem(
+                url=pending.url,
+                key=pending.key,
+                title=pending.title,
+                date=pending.item_date,
+                lang=adapter.lang,
+            )
+            doc, error, layout = await self._document(cfg, adapter, item)
+            if doc is None:
+                failures.append(f"{item.url}: {error}")
+                if layout:
+                    report.status = SourceStatus.LAYOUT_CHANGED
+                if not self.dry_run:
+                    with self.store.transaction():
+                        self.store.fail_item(
+                            cfg.name, item.key, error or "failed", max_attempts=MAX_DETAIL_ATTEMPTS
+                        )
+                continue
+            self._judge_and_store(cfg, item, doc, pending.baseline, report)
+            done += 1
+        if failures:
+            if report.status is not SourceStatus.LAYOUT_CHANGED:
+                report.status = SourceStatus.ERROR
+            more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+            report.error = f"{len(failures)} release page(s) failed: {failures[0]}{more}"
+        return done
+
+    def _pending(self, source: str) -> list[PendingItem]:
+        return self.store.pending_items(source)
+
+    async def _document(
+        self, cfg: SourceConfig, adapter: Adapter, item: ListingItem
+    ) -> tuple[Document | None, str | None, bool]:
+        """The item's document, or (None, error, layout_changed)."""
+        if item.body_html is not None:
+            try:
+                return adapter.document_from_item(item), None, False
+            except LayoutChanged as exc:
+                return None, str(exc), True
+        result = await self.fetcher.get(item.url, spacing=self.settings.spacing_of(cfg))
+        if not result.ok:
+            return None, result.error or result.status.value, False
+        try:
+            return adapter.parse_detail(result.text or "", item), None, False
+        except LayoutChanged as exc:
+            return None, str(exc), True
+
+    def _judge_and_store(
+        self,
+        cfg: SourceConfig,
+        item: ListingItem,
+        doc: Document,
+        baseline: bool,
+        report: SourceReport,
+    ) -> None:
+        judgement: Judgement = self.archive.analyzer.judge(doc)
+        relevance = judgement.detection.relevance.value
+        release = None
+        if judgement.relevant:
+            release = ReleaseReport(
+                url=doc.url,
+                title=doc.title,
+                date=doc.date or item.date,
+                lang=doc.lang,
+                source=cfg.name,
+                series=judgement.series,
+                relevance=relevance,
+                baseline=baseline,
+            )
+        if not self.dry_run:
+            now = self.clock()
+            with self.store.transaction():
+                if judgement.relevant and self.store.document_by_url(doc.url) is None:
+                    archived = self.archive.add(
+                        doc, judgement, source=cfg.name, origin="poll", baseline=baseline, now=now
+                    )
+                    if release is not None:
+                        release.event_id = archived.event_id
+                        release.new_event = archived.new_event
+                elif judgement.relevant:
+                    # Already archived through another source (Commerce API and listing): the
+                    # same release is not news twice.
+                    release = None
+                self.store.finish_item(cfg.name, item.key, relevance)
+        if release is not None:
+            report.releases.append(release)
+
+    # -- health ---------------------------------------------------------------------------------
+    def _stale_error(
+        self, cfg: SourceConfig, state: SourceState | None, newest: date | None, now: datetime
+    ) -> str | None:
+        newest = newest or (state.newest_item_date if state else None)
+        if newest is not None:
+            age = (now.date() - newest).days
+            if age * 86400 > cfg.stale_after:
+                return (
+                    f"newest item is from {newest.isoformat()} ({age} days ago; "
+                    f"stale_after is {cfg.stale_after / 86400:g} days)"
+                )
+            return None
+        last_new = state.last_new_at if state else None
+        if last_new and (now - last_new).total_seconds() > cfg.stale_after:
+            return f"no new item since {last_new:%Y-%m-%d %H:%M} UTC"
+        return None
+
+    def _finish(
+        self,
+        cfg: SourceConfig,
+        state: SourceState | None,
+        report: SourceReport,
+        now: datetime,
+        newest: date | None,
+        baseline: bool,
+        not_modified: bool,
+    ) -> None:
+        if not report.status.failed:
+            stale = self._stale_error(cfg, state, newest, now)
+            if stale:
+                report.status, report.error = SourceStatus.STALE, stale
+        if self.dry_run:
+            return
+        listing_ok = report.status is not SourceStatus.LAYOUT_CHANGED
+        self.store.record_poll(
+            cfg.name,
+            status=report.status.value,
+            error=report.error,
+            items=None if not_modified else report.items,
+            now=now,
+            ok=listing_ok,
+            found_new=report.new_items > 0 or not (state and state.last_new_at),
+            newest_item_date=newest,
+            baseline_done=listing_ok,
+        )
+
+    def _record_failure(
+        self, cfg: SourceConfig, state: SourceState | None, report: SourceReport, now: datetime
+    ) -> None:
+        if self.dry_run:
+            return
+        failures = (state.consecutive_failures if state else 0) + 1
+        pause: datetime | None = None
+        if failures >= 2:  # one failure is weather; back off from the second on
+            pause = now + _backoff(failures - 1, self.settings.interval_of(cfg))
+        if report.retry_after:
+            until = now + timedelta(seconds=report.retry_after)
+            pause = max(pause, until) if pause else until
+        self.store.record_poll(
+            cfg.name,
+            status=report.status.value,
+            error=report.error,
+            items=None,
+            now=now,
+            ok=False,
+            paused_until=pause,
+        )
