@@ -1,0 +1,54 @@
+"""Grouping releases about one meeting into one event."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from watcher.events import Candidate, MeetingKey, match_event
+
+FOURTH = MeetingKey("jucip", 4, "ministerial", date(2024, 6, 26), date(2024, 6, 27))
+
+
+def test_english_joins_the_japanese_through_its_link() -> None:
+    new = MeetingKey("jucip", None, None, None, date(2024, 7, 20))
+    found = match_event(
+        new, [], linked_urls=["https://meti/ja/1"], events_by_url={"https://meti/ja/1": 7}
+    )
+    assert found == 7
+
+
+def test_same_ordinal_and_level() -> None:
+    later = MeetingKey("jucip", 4, "ministerial", None, date(2024, 7, 15))
+    assert match_event(later, [Candidate(1, FOURTH)]) == 1
+
+
+def test_conflicting_ordinal_keeps_apart() -> None:
+    third = MeetingKey("jucip", 3, "ministerial", None, date(2024, 6, 28))
+    assert match_event(third, [Candidate(1, FOURTH)]) is None
+
+
+def test_other_series_keeps_apart() -> None:
+    epcc = MeetingKey("epcc", 4, "ministerial", date(2024, 6, 26), date(2024, 6, 27))
+    assert match_event(epcc, [Candidate(1, FOURTH)]) is None
+
+
+def test_meeting_dates_a_day_apart_match_across_time_zones() -> None:
+    us = MeetingKey("jucip", None, "ministerial", date(2024, 6, 27), None)
+    assert match_event(us, [Candidate(1, FOURTH)]) == 1
+
+
+def test_dated_meetings_weeks_apart_are_different() -> None:
+    other = MeetingKey("jucip", None, None, date(2024, 7, 5), date(2024, 7, 6))
+    assert match_event(other, [Candidate(1, FOURTH)]) is None
+
+
+def test_undated_release_near_the_posting_date_joins() -> None:
+    undated = MeetingKey("jucip", None, None, None, date(2024, 7, 3))
+    assert match_event(undated, [Candidate(1, FOURTH)]) == 1
+    far = MeetingKey("jucip", None, None, None, date(2024, 9, 3))
+    assert match_event(far, [Candidate(1, FOURTH)]) is None
+
+
+def test_level_conflict_keeps_apart() -> None:
+    vice = MeetingKey("jucip", None, "vice-ministerial", date(2024, 6, 26), None)
+    assert match_event(vice, [Candidate(1, FOURTH)]) is None
