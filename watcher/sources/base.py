@@ -1,0 +1,92 @@
+"""The interface every source adapter implements, and the helpers they share.
+
+An adapter knows one site's markup and nothing else: it turns a fetched listing into ListingItems
+and a fetched detail page into a Document. Parsing is pure (text in, data out); fetching is the
+pipeline's job. When the markup the adapter was written for is missing, it raises LayoutChanged
+rather than returning nothing, so a renewed site is reported instead of looking like "no news".
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from datetime import date
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from watcher.models import Document, ListingItem
+from watcher.textnorm import normalise
+
+REGISTRY: dict[str, type[Adapter]] = {}
+
+
+class LayoutChanged(Exception):
+    """The page no longer has the markup the adapter knows (message says what is missing)."""
+
+
+class Adapter(ABC):
+    kind: ClassVar[str]
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        # urlwatch-style: defining a concrete adapter class is registering its kind.
+        if "kind" in cls.__dict__:
+            REGISTRY[cls.kind] = cls
+
+    def __init__(self, config: Any) -> None:
+        self.config = config
+
+    @property
+    def lang(self) -> str:
+        return str(getattr(self.config, "lang", "en"))
+
+    def listing_urls(self) -> list[str]:
+        return [self.config.url]
+
+    @abstractmethod
+    def parse_listing(self, text: str, url: str) -> list[ListingItem]: ...
+
+    @abstractmethod
+    def parse_detail(self, text: str, item: ListingItem) -> Document: ...
+
+    def document_from_item(self, item: ListingItem) -> Document:
+        """A Document for an item whose listing already carried the full body."""
+        if item.body_html is None:
+            raise ValueError(f"{item.url}: the listing carried no body; fetch the detail page")
+        from watcher.htmltext import html_to_text
+
+        return Document(
+            url=item.url,
+            title=item.title,
+            text=html_to_text(item.body_html),
+            lang=item.lang,
+            date=item.date,
+        )
+
+
+def clean_title(text: str) -> str:
+    return normalise(text)
+
+
+def resolve(href: str, base: str) -> str:
+    """Absolute URL of `href` against `base`, fragment dropped (a fragment is not a new page)."""
+    parts = urlsplit(urljoin(base, href.strip()))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
+
+
+_YYYY_MM = re.compile(r"/(\d{4})/(\d{2})/")
+
+
+def month_of_url(url: str) -> date | None:
+    """Day 1 of the YYYY/MM in a commerce.gov release path: the date when the page shows none."""
+    m = _YYYY_MM.search(urlsplit(url).path)
+    if not m:
+        return None
+    year, month = int(m.group(1)), int(m.group(2))
+    return date(year, month, 1) if 1 <= month <= 12 else None
+
+
+def require(found: Any, what: str, url: str) -> Any:
+    if found is None or found == [] or found == "":
+        raise LayoutChanged(f"{url}: {what} not found")
+    return found

@@ -1,0 +1,84 @@
+"""Any listing page described by CSS selectors in the config (the `html` kind).
+
+`item` selects one element per release; inside it `link` (default "a") gives the URL, `title` and
+`date` optionally give the title and date text. Release pages are read with `detail_body` when
+configured, else with the generic main-content heuristic.
+"""
+
+from __future__ import annotations
+
+from watcher.htmltext import (
+    element_text,
+    first_date_line,
+    generic_document,
+    html_to_text,
+    page_title,
+    parse_date,
+    parse_html,
+)
+from watcher.models import Document, ListingItem
+from watcher.sources.base import Adapter, LayoutChanged, clean_title, resolve
+
+
+class HtmlAdapter(Adapter):
+    kind = "html"
+
+    def parse_listing(self, text: str, url: str) -> list[ListingItem]:
+        cfg = self.config
+        soup = parse_html(text)
+        nodes = soup.select(cfg.item)
+        if not nodes:
+            raise LayoutChanged(f"{url}: item selector {cfg.item!r} matched nothing")
+        items = []
+        for node in nodes:
+            link = node if node.name == "a" and node.has_attr("href") else None
+            link = link or node.select_one(cfg.link)
+            if link is None or not link.get("href"):
+                continue
+            title_node = node.select_one(cfg.title) if cfg.title else link
+            date_node = node.select_one(cfg.date) if cfg.date else node
+            when = None
+            if date_node is not None:
+                when = parse_date(str(date_node.get("datetime") or "")) or parse_date(
+                    element_text(date_node)
+                )
+            item_url = resolve(str(link["href"]), url)
+            items.append(
+                ListingItem(
+                    url=item_url,
+                    key=item_url,
+                    title=clean_title(element_text(title_node)),
+                    date=when,
+                    lang=self.lang,
+                )
+            )
+        if not items:
+            raise LayoutChanged(f"{url}: no {self.config.link!r} link inside {cfg.item!r}")
+        return items
+
+    def parse_detail(self, text: str, item: ListingItem) -> Document:
+        if not self.config.detail_body:
+            doc = generic_document(text, item.url, self.lang)
+            if not doc.text:
+                raise LayoutChanged(f"{item.url}: no main content found")
+            return Document(
+                url=doc.url,
+                title=clean_title(doc.title) or item.title,
+                text=doc.text,
+                lang=doc.lang,
+                date=doc.date or item.date,
+            )
+        soup = parse_html(text)
+        body = soup.select_one(self.config.detail_body)
+        if body is None:
+            raise LayoutChanged(f"{item.url}: detail_body {self.config.detail_body!r} not found")
+        title = page_title(soup)
+        body_text = html_to_text(body)
+        found = first_date_line(body_text)
+        return Document(
+            url=item.url,
+            title=clean_title(title) or item.title,
+            text=body_text,
+            lang=self.lang,
+            date=found[1] if found else item.date,
+        )
