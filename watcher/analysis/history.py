@@ -1,0 +1,43 @@
+"""The bundled history: known past statements shipped as data (watcher/data/history/)."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+
+from watcher.analysis._data import read_text
+from watcher.analysis.extract import extract_statement
+from watcher.analysis.statement import Statement
+from watcher.analysis.taxonomy import Taxonomy, load_taxonomy
+from watcher.models import Document
+from watcher.series import SeriesCatalog, load_catalog
+
+
+@cache
+def bundled_documents() -> tuple[Document, ...]:
+    """The shipped past releases, oldest first, as documents (the form every release takes)."""
+    manifest = tomllib.loads(read_text("history", "manifest.toml"))
+    docs = [
+        Document(
+            url=entry["url"],
+            title=entry["title"],
+            text=read_text("history", entry["file"]),
+            lang=entry["lang"],
+            date=entry["date"],
+            alternates=dict(entry.get("alternates", {})),
+        )
+        for entry in manifest["statements"]
+    ]
+    return tuple(sorted(docs, key=lambda d: (d.date, d.lang)))
+
+
+def bundled_history(
+    taxonomy: Taxonomy | None = None, catalog: SeriesCatalog | None = None
+) -> list[tuple[Document, Statement]]:
+    """The shipped releases with their extracted statements."""
+    taxonomy = taxonomy or load_taxonomy()
+    catalog = catalog or load_catalog()
+    return [
+        (doc, extract_statement(doc, taxonomy=taxonomy, catalog=catalog))
+        for doc in bundled_documents()
+    ]

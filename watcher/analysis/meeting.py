@@ -1,0 +1,280 @@
+"""Meeting metadata: series, ordinal, level, date held, place and principals.
+
+Read from the title and the sentence that reports the meeting ("On May 26th, 2023, Secretary ...
+held the second Ministerial Meeting of ... in Detroit, Michigan."). A date without a year ("On
+Wednesday, June 26") takes the year that puts it closest before the posting date.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+from watcher.analysis._data import load_toml
+from watcher.analysis.segment import Unit
+from watcher.analysis.statement import Meeting
+from watcher.series import SeriesCatalog
+
+_MONTHS = {m: i + 1 for i, m in enumerate(load_toml("meeting.toml")["months"])}
+_MONTH_RE = "|".join(_MONTHS) + "|" + "|".join(m[:3] + r"\.?" for m in _MONTHS)
+_EN_MDY = re.compile(
+    rf"\b(?P<month>{_MONTH_RE})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>\d{{4}}))?",
+    re.IGNORECASE,
+)
+_EN_DMY = re.compile(
+    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH_RE})\b(?:,?\s+(?P<year>\d{{4}}))?",
+    re.IGNORECASE,
+)
+_JA_DATE = re.compile(
+    r"(?:(?P<era>令和|平成)?(?P<year>\d{1,4}|元)年)?\s*(?P<month>\d{1,2})月\s*(?P<day>\d{1,2})日"
+)
+_ERA_BASE = {"令和": 2018, "平成": 1988}
+_MEETING_WORD = r"(?:meeting|ministerial|dialogue|session|round|consultations?)"
+_EN_PLACE = re.compile(
+    r"\b(?:in|at)\s+(?P<place>(?:[A-Z][\w'’-]*\.?)"
+    r"(?:(?:\s+|,\s*)(?:[A-Z]\.(?:[A-Z]\.)+|[A-Z][\w'’-]*\.?))*)"
+)
+_VIRTUAL = re.compile(r"\b(?:virtually|by video ?conference|videoconference|online)\b|オンライン")
+_JA_PLACE = re.compile(r"(?:^|[、,\s])(?P<place>[^\s、。,]{2,24}?)(?:において|にて)")
+
+
+@dataclass(frozen=True, slots=True)
+class _Lexicon:
+    held: re.Pattern[str]
+    ordinal_en: re.Pattern[str]
+    ordinal_ja: re.Pattern[str]
+    ordinal_words: dict[str, int]
+    ja_numerals: dict[str, int]
+    levels: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...]
+    title_en: re.Pattern[str]
+    title_ja: re.Pattern[str]
+    not_names: frozenset[str]
+
+
+@cache
+def _lexicon() -> _Lexicon:
+    data = load_toml("meeting.toml")
+    words = {w: i + 1 for i, w in enumerate(data["ordinals"]["en_words"])}
+    words.update({w: 1 for w in data["ordinals"]["en_inaugural"]})
+    word_alt = "|".join(sorted(words, key=len, reverse=True))
+    pr = data["principals"]
+    titles_en = sorted(pr["titles_en"], key=len, reverse=True)
+    honor = "|".join(re.escape(h) for h in pr["honorifics"])
+    name_token = r"(?:[A-Z][a-z'’-]+|[A-Z]\.)"
+    return _Lexicon(
+        held=re.compile(f"{data['held_en']}|{data['held_ja']}", re.IGNORECASE),
+        ordinal_en=re.compile(
+            rf"\b(?:(?P<word>{word_alt})|(?P<num>\d{{1,2}})(?:st|nd|rd|th))\b"
+            rf"(?=[^,;]{{0,120}}?\b{_MEETING_WORD}\b)",
+            re.IGNORECASE,
+        ),
+        ordinal_ja=re.compile(r"第\s*(?P<n>\d{1,2}|[一二三四五六七八九十]{1,3})\s*回"),
+        ordinal_words=words,
+        ja_numerals={n: i + 1 for i, n in enumerate(data["ordinals"]["ja_numerals"])},
+        levels=tuple(
+            (
+                lv["id"],
+                re.compile("|".join(lv["en"] + lv["ja"]), re.IGNORECASE),
+                tuple(lv.get("principal_titles", [])),
+            )
+            for lv in data["levels"]
+        ),
+        title_en=re.compile(
+            rf"(?P<title>{'|'.join(re.escape(t) for t in titles_en)})\s+(?:(?:{honor})\s+)?"
+            rf"(?P<name>{name_token}(?:\s+{name_token}){{0,3}})"
+        ),
+        title_ja=re.compile(
+            r"(?P<name>[\u4e00-\u9fff\u30a0-\u30ff・ー]{2,12}?)"
+            rf"(?P<title>{'|'.join(re.escape(t) for t in pr['titles_ja'])})"
+        ),
+        not_names=frozenset(pr["not_names"]),
+    )
+
+
+def _ja_number(s: str, numerals: dict[str, int]) -> int | None:
+    if s.isdigit():
+        return int(s)
+    if s == "十":
+        return 10
+    if s.startswith("十"):
+        return 10 + numerals.get(s[1:], 0)
+    if s.endswith("十"):
+        return numerals.get(s[:-1], 0) * 10
+    if "十" in s:
+        tens, ones = s.split("十", 1)
+        return numerals.get(tens, 0) * 10 + numerals.get(ones, 0)
+    return numerals.get(s)
+
+
+def find_ordinal(text: str) -> int | None:
+    lex = _lexicon()
+    m = lex.ordinal_ja.search(text)
+    if m:
+        return _ja_number(m.group("n"), lex.ja_numerals)
+    m = lex.ordinal_en.search(text)
+    if m:
+        if m.group("num"):
+            return int(m.group("num"))
+        return lex.ordinal_words[m.group("word").casefold()]
+    return None
+
+
+def _infer_year(month: int, day: int, posted: date | None) -> date | None:
+    """The date with that month and day closest before (or on) the posting date."""
+    if posted is None:
+        return None
+    for year in (posted.year, posted.year - 1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if candidate <= posted:
+            return candidate
+    return None
+
+
+def find_date(text: str, posted: date | None) -> tuple[date | None, str | None]:
+    """The first date in text, and "text" or "inferred" (when the year had to be supplied)."""
+    found: list[tuple[int, int, int, int | None]] = []
+    for pattern in (_EN_MDY, _EN_DMY):
+        for m in pattern.finditer(text):
+            month = _MONTHS.get(m.group("month").casefold().rstrip("."))
+            if month is None:
+                month = next(
+                    v for k, v in _MONTHS.items() if k[:3] == m.group("month")[:3].casefold()
+                )
+            year = int(m.group("year")) if m.group("year") else None
+            found.append((m.start(), month, int(m.group("day")), year))
+    for m in _JA_DATE.finditer(text):
+        year = None
+        if m.group("year"):
+            y = 1 if m.group("year") == "元" else int(m.group("year"))
+            year = y + _ERA_BASE[m.group("era")] if m.group("era") else y
+        found.append((m.start(), int(m.group("month")), int(m.group("day")), year))
+    for _, month, day, year in sorted(found):
+        try:
+            if year is not None:
+                return date(year, month, day), "text"
+        except ValueError:
+            continue
+        inferred = _infer_year(month, day, posted)
+        if inferred:
+            return inferred, "inferred"
+    return None, None
+
+
+def find_place(text: str) -> str | None:
+    if _VIRTUAL.search(text):
+        return "virtual"
+    m = _JA_PLACE.search(text)
+    if m:
+        return m.group("place")
+    for m in _EN_PLACE.finditer(text):
+        place = m.group("place").strip(" ,")
+        first = place.split()[0].rstrip(".,").casefold()
+        if first in _MONTHS or first[:3] in {k[:3] for k in _MONTHS} or first == "the":
+            continue
+        if place.endswith(".") and not re.search(r"[A-Z]\.[A-Z]\.$", place):
+            place = place[:-1]
+        return place
+    return None
+
+
+def find_principals(text: str) -> list[tuple[str, str]]:
+    """(name, title) of people named with their office, in order, one entry per person."""
+    lex = _lexicon()
+    found: list[tuple[int, str, str]] = []
+    for m in lex.title_en.finditer(text):
+        tokens = m.group("name").split()
+        while tokens and tokens[-1].rstrip(".") in lex.not_names:
+            tokens.pop()
+        if tokens and tokens[0].rstrip(".") not in lex.not_names:
+            found.append((m.start(), " ".join(tokens), m.group("title")))
+    for m in lex.title_ja.finditer(text):
+        found.append((m.start(), m.group("name"), m.group("title")))
+    people: list[tuple[str, str]] = []
+    for _, name, title in sorted(found):
+        key = {t for t in re.split(r"[\s・]", name) if len(t.rstrip(".")) > 1}
+        for i, (other, other_title) in enumerate(people):
+            if key & {t for t in re.split(r"[\s・]", other) if len(t.rstrip(".")) > 1}:
+                if len(name) > len(other):
+                    people[i] = (name, other_title)
+                break
+        else:
+            people.append((name, title))
+    return people
+
+
+def find_level(text: str, principals: Sequence[tuple[str, str]] = ()) -> str | None:
+    lex = _lexicon()
+    for level, pattern, _ in lex.levels:
+        if pattern.search(text):
+            return level
+    for level, _, titles in lex.levels:
+        if any(t in title for _, title in principals for t in titles):
+            return level
+    return None
+
+
+def meeting_unit(units: Sequence[Unit], window: int = 6) -> Unit | None:
+    """The opening sentence that reports the meeting ("... held the second Ministerial ...")."""
+    lex = _lexicon()
+    for unit in units[:window]:
+        if lex.held.search(unit.text):
+            return unit
+    return None
+
+
+def extract_meeting(
+    *,
+    title: str,
+    units: Sequence[Unit],
+    head: Sequence[str],
+    posted: date | None,
+    catalog: SeriesCatalog,
+    detected: Sequence[str],
+) -> Meeting:
+    sentence = meeting_unit(units)
+    said = sentence.text if sentence else ""
+    opening = " ".join(u.text for u in units[:3])
+
+    series = None
+    for text in (title, said):
+        named = catalog.find(text) if text else set()
+        ranked = [s for s in detected if s in named] or sorted(named)
+        if ranked:
+            series = ranked[0]
+            break
+    if series is None and detected:
+        series = detected[0]
+
+    ordinal = find_ordinal(title) if title else None
+    if ordinal is None and said:
+        ordinal = find_ordinal(said)
+
+    # The meeting sentence may name "Minister Saito"; the next one "Minister ... Ken Saito".
+    principals = find_principals(f"{said} {opening}")
+    level = find_level(title) if title else None
+    level = level or find_level(said, principals)
+
+    when, source = find_date(said, posted) if said else (None, None)
+    if when is None:
+        when, source = find_date(opening, posted)
+    if when is None:
+        when, source = find_date(" ".join(head), posted)
+        source = "dateline" if when else None
+    if when is None and posted is not None:
+        when, source = posted, "posting"
+
+    return Meeting(
+        series=series,
+        ordinal=ordinal,
+        level=level,
+        date=when,
+        place=find_place(said) if said else None,
+        principals=tuple(name for name, _ in principals),
+        date_source=source,
+    )
