@@ -64,6 +64,22 @@ class Adapter(ABC):
         )
 
 
+def generic_detail(text: str, item: ListingItem, lang: str) -> Document:
+    """A release page without a known template, read by the main-content heuristic."""
+    from watcher.htmltext import generic_document
+
+    doc = generic_document(text, item.url, lang)
+    if not doc.text:
+        raise LayoutChanged(f"{item.url}: no main content found")
+    return Document(
+        url=doc.url,
+        title=clean_title(doc.title) or item.title,
+        text=doc.text,
+        lang=doc.lang,
+        date=doc.date or item.date,
+    )
+
+
 def clean_title(text: str) -> str:
     return normalise(text)
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 from watcher.htmltext import (
     element_text,
     first_date_line,
-    generic_document,
     html_to_text,
     page_title,
     parse_date,
     parse_html,
 )
 from watcher.models import Document, ListingItem
-from watcher.sources.base import Adapter, LayoutChanged, clean_title, resolve
+from watcher.sources.base import Adapter, LayoutChanged, clean_title, generic_detail, resolve
 
 
 class HtmlAdapter(Adapter):
@@ -58,16 +57,7 @@ class HtmlAdapter(Adapter):
 
     def parse_detail(self, text: str, item: ListingItem) -> Document:
         if not self.config.detail_body:
-            doc = generic_document(text, item.url, self.lang)
-            if not doc.text:
-                raise LayoutChanged(f"{item.url}: no main content found")
-            return Document(
-                url=doc.url,
-                title=clean_title(doc.title) or item.title,
-                text=doc.text,
-                lang=doc.lang,
-                date=doc.date or item.date,
-            )
+            return generic_detail(text, item, self.lang)
         soup = parse_html(text)
         body = soup.select_one(self.config.detail_body)
         if body is None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from watcher.htmltext import generic_document, html_to_text
+from watcher.htmltext import html_to_text
 from watcher.models import Document, ListingItem
-from watcher.sources.base import Adapter, LayoutChanged, clean_title, resolve
+from watcher.sources.base import Adapter, LayoutChanged, clean_title, generic_detail, resolve
 
 # Feeds often carry an excerpt; only a body this long (as text) is taken as the full release.
 FULL_TEXT_CHARS = 1200
@@ -74,13 +74,4 @@ class RssAdapter(Adapter):
         return items
 
     def parse_detail(self, text: str, item: ListingItem) -> Document:
-        doc = generic_document(text, item.url, self.lang)
-        if not doc.text:
-            raise LayoutChanged(f"{item.url}: no main content found")
-        return Document(
-            url=doc.url,
-            title=clean_title(doc.title) or item.title,
-            text=doc.text,
-            lang=doc.lang,
-            date=doc.date or item.date,
-        )
+        return generic_detail(text, item, self.lang)
