@@ -1,0 +1,70 @@
+"""Public JSON contracts: Statement, Comparison and Summary shapes, and the round trip."""
+
+from __future__ import annotations
+
+import json
+
+from watcher.analysis.compare import compare, find_previous
+from watcher.analysis.history import bundled_history
+from watcher.analysis.statement import Statement
+from watcher.analysis.summary import build_summary
+
+TOPIC_IDS = {
+    "semiconductors", "export-controls", "supply-chains", "critical-minerals",
+    "telecommunications", "data-flows", "esg", "investment", "pacific-islands", "cybersecurity",
+    "biotechnology", "quantum", "artificial-intelligence", "energy-climate", "economic-coercion",
+    "non-market-practices", "human-rights", "third-countries", "critical-technologies",
+    "infrastructure", "standards", "ipef", "economic-order",
+}  # fmt: skip
+
+
+def test_statement_round_trips_through_json():
+    for _, st in bundled_history():
+        d = st.to_dict()
+        again = Statement.from_dict(json.loads(json.dumps(d)))
+        assert again == st
+        assert again.to_dict() == d
+
+
+def test_statement_contract_keys():
+    _, st = bundled_history()[-1]
+    d = st.to_dict()
+    for key in ("title", "date", "lang", "series", "relevance", "meeting", "topics", "commitments"):
+        assert key in d
+    assert d["lang"] in ("en", "ja") and d["relevance"] in ("primary", "mention", "none")
+    assert set(d["meeting"]) >= {"series", "ordinal", "level", "date", "place", "principals"}
+    assert d["meeting"]["level"] in ("ministerial", "vice-ministerial", "working-level", None)
+    assert d["date"] == "2024-06-27" and d["meeting"]["date"] == "2024-06-26"
+    for c in d["commitments"]:
+        assert set(c) >= {"text", "topics", "actors", "strength"}
+        assert set(c["topics"]) <= TOPIC_IDS
+    assert set(d["topics"]) <= TOPIC_IDS
+
+
+def test_comparison_and_summary_contract_keys():
+    archive = [st for _, st in bundled_history()]
+    new = archive[-1]
+    comparison = compare(find_previous(new, archive), new, archive=archive)
+    d = comparison.to_dict()
+    for key in ("old", "new", "new_topics", "continued_topics", "dropped_topics", "commitments",
+                "strength_changes", "first_in_series"):  # fmt: skip
+        assert key in d
+    assert set(d["commitments"]) == {"new", "continued", "dropped"}
+    assert set(d["old"]) >= {"title", "date", "lang", "url", "meeting"}
+    summary = build_summary(new, comparison).to_dict()
+    json.dumps(summary)
+    assert summary["headline"] == new.title
+    assert summary["comparison"] == d
+    keys = summary["key_commitments"]
+    assert 1 <= len(keys) <= 5
+    # The new concern about coercion and non-market practices leads the summary.
+    assert any("deep concern" in k["text"] for k in keys)
+
+
+def test_summary_ranks_by_strength_and_coverage():
+    _, second = bundled_history()[1]
+    keys = build_summary(second).key_commitments
+    assert len(keys) == 5
+    covered = set().union(*(k.topics for k in keys))
+    assert len(covered) >= 8  # five lines spread over many topics, not five about one
+    assert all(k.strength != "welcome" for k in keys)
