@@ -90,20 +90,16 @@ def print_check_report(report: CheckReport, *, dry_run: bool) -> None:
     if not releases:
         console.print("No new JUCIP/EPCC releases.")
     else:
-        rel = Table(title=f"New JUCIP/EPCC releases ({len(releases)})")
-        for col in ("date", "series", "relevance", "lang", "title", "url"):
-            rel.add_column(col, overflow="fold")
+        # One release per two lines: titles and URLs are long, and tables fold them unreadably.
+        console.print(f"[bold]New JUCIP/EPCC releases ({len(releases)})[/]")
         for r in releases:
-            note = " [dim](baseline)[/]" if r.baseline else ""
-            rel.add_row(
-                r.date.isoformat() if r.date else "",
-                ", ".join(r.series),
-                r.relevance + note,
-                r.lang,
-                _esc(r.title),
-                _esc(r.url),
+            when = r.date.isoformat() if r.date else "undated"
+            note = " [dim](baseline: archived silently)[/]" if r.baseline else ""
+            console.print(
+                f"  {when}  [bold]{_esc(', '.join(r.series))}[/] {r.relevance}{note}  "
+                f"[{r.lang}] {_esc(r.title)}"
             )
-        console.print(rel)
+            console.print(f"      [dim]{_esc(r.url)}  (source {_esc(r.source)})[/]")
     failed = report.failed
     if failed:
         names = ", ".join(s.name for s in failed)
@@ -253,11 +249,25 @@ def print_comparison(data: dict[str, Any], labels: dict[str, str]) -> None:
     for kind in ("new", "continued", "dropped"):
         items = commitments.get(kind) or []
         console.print(f"\n[bold]{kind.capitalize()} commitments ({len(items)})[/]")
-        for c in items:
+        for c in items[:LIST_LIMIT]:
             text = c.get("text") if isinstance(c, dict) else str(c)
-            console.print(f"  - {_esc(text)}")
+            console.print(f"  - {_esc(_clip(text or ''))}")
+        if len(items) > LIST_LIMIT:
+            console.print(f"  [dim]... {len(items) - LIST_LIMIT} more (--json lists all)[/]")
     changes = data.get("strength_changes") or []
     if changes:
         console.print("\n[bold]Strength changes[/]")
         for ch in changes:
-            console.print(f"  - {_esc(ch)}")
+            topics = ", ".join(labels.get(t, t) for t in ch.get("topics") or [])
+            console.print(
+                f"  - {_esc(ch.get('from'))} -> {_esc(ch.get('to'))} "
+                f"({_esc(ch.get('direction'))}) on {_esc(topics or 'no topic')}: "
+                f"{_esc(_clip(ch.get('new_text') or ''))}"
+            )
+
+
+LIST_LIMIT = 8
+
+
+def _clip(text: str, limit: int = 220) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -83,6 +83,10 @@ def _statement(doc: Document, analyzer: Analyzer, target: str) -> Statement:
     return statement
 
 
+def _labels(analyzer: Analyzer) -> dict[str, str]:
+    return {t: analyzer.taxonomy.label(t) for t in analyzer.taxonomy.ids}
+
+
 def _print_json(data: Any) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
@@ -94,7 +98,7 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json(statement.to_dict())
     else:
-        print_statement(statement.to_dict(), analyzer.taxonomy.labels)
+        print_statement(statement.to_dict(), _labels(analyzer))
     return EXIT_OK
 
 
@@ -145,7 +149,7 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json(result)
     else:
-        print_comparison(result, analyzer.taxonomy.labels)
+        print_comparison(result, _labels(analyzer))
     return EXIT_OK
 
 
