@@ -309,18 +309,8 @@ class Poller:
     ) -> None:
         judgement: Judgement = self.archive.analyzer.judge(doc)
         relevance = judgement.detection.relevance.value
-        release = None
-        if judgement.relevant:
-            release = ReleaseReport(
-                url=doc.url,
-                title=doc.title,
-                date=doc.date or item.date,
-                lang=doc.lang,
-                source=cfg.name,
-                series=judgement.series,
-                relevance=relevance,
-                baseline=baseline,
-            )
+        report_it = judgement.relevant
+        event_id, new_event = None, False
         if not self.dry_run:
             now = self.clock()
             with self.store.transaction():
@@ -328,16 +318,27 @@ class Poller:
                     archived = self.archive.add(
                         doc, judgement, source=cfg.name, origin="poll", baseline=baseline, now=now
                     )
-                    if release is not None:
-                        release.event_id = archived.event_id
-                        release.new_event = archived.new_event
+                    event_id, new_event = archived.event_id, archived.new_event
                 elif judgement.relevant:
                     # Already archived through another source (Commerce API and listing): the
                     # same release is not news twice.
-                    release = None
+                    report_it = False
                 self.store.finish_item(cfg.name, item.key, relevance)
-        if release is not None:
-            report.releases.append(release)
+        if report_it:
+            report.releases.append(
+                ReleaseReport(
+                    url=doc.url,
+                    title=doc.title,
+                    date=doc.date or item.date,
+                    lang=doc.lang,
+                    source=cfg.name,
+                    series=judgement.series,
+                    relevance=relevance,
+                    baseline=baseline,
+                    event_id=event_id,
+                    new_event=new_event,
+                )
+            )
 
     # -- health ---------------------------------------------------------------------------------
     def _stale_error(

@@ -1,0 +1,271 @@
+"""End to end: `jucip-watch check` against the recorded sites on loopback.
+
+The real CLI, fetcher, adapters, detection, extraction and store run; only the sites are replays.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from replay import ReplayServer, Route
+from watcher.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+METI_LISTING = "/press/category_02.html"
+METI_JUCIP = "/press/2023/05/20230526001/20230526001.html"
+NEW_RELEASE = "/press/2024/04/20240411001.html"
+CLOUDFLARE = (
+    b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
+    b"<div id='cf-chl-widget'>Checking your browser</div></body></html>"
+)
+
+
+def check(config: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any]:
+    code = main(["--config", str(config), "check", "--json", *args])
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+def history(config: Path, capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    assert main(["--config", str(config), "history", "--json", "--mentions"]) == 0
+    return json.loads(capsys.readouterr().out)["releases"]
+
+
+def by_source(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["name"]: s for s in report["sources"]}
+
+
+def add_new_meti_release(meti: ReplayServer) -> None:
+    """The METI category page gains a new JUCIP release at the top, as a live page would."""
+    listing = (meti.root / METI_LISTING.lstrip("/")).read_text(encoding="utf-8")  # type: ignore[operator]
+    item = (
+        '<ul class="clearfix float_li">\n  <li class="clearfix">\n'
+        '    <div class="left img_box"><img src="/files/000000082.jpg" alt="対外経済"></div>\n'
+        '    <div class="left txt_box"><p>2024年4月11日</p><a class="cut_txt" '
+        f'href="{NEW_RELEASE}">齋藤経済産業大臣がレモンド米国商務長官と第3回日米商務・産業'
+        "パートナーシップ（JUCIP）閣僚会合を開催しました</a></div>\n  </li>"
+    )
+    body = listing.replace('<ul class="clearfix float_li">', item, 1).encode("utf-8")
+    meti.add(METI_LISTING, Route(body=body, etag='"new-listing"'))
+    meti.add(NEW_RELEASE, Route.file(FIXTURES / "new_release_ja.html"))
+
+
+def test_first_poll_is_a_silent_baseline(
+    config_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, report = check(config_path, capsys)
+    assert code == 0
+    statuses = {name: s["status"] for name, s in by_source(report).items()}
+    assert set(statuses.values()) == {"ok"}, statuses
+    assert by_source(report)["meti-ja-latest"]["items"] == 20
+
+    releases = {(r["source"], r["title"][:30]): r for r in report["releases"]}
+    assert all(r["baseline"] for r in report["releases"])
+    meti = next(r for r in report["releases"] if r["source"] == "meti-ja")
+    assert meti["lang"] == "ja" and meti["series"] == ["jucip"]
+    assert meti["relevance"] == "primary" and meti["date"] == "2023-05-26"
+    assert meti["url"].endswith(METI_JUCIP)
+    epcc = [r for r in report["releases"] if r["series"] == ["epcc"]]
+    assert [r["source"] for r in epcc] == ["state-eap"]
+    titles = " ".join(title for _, title in releases)
+    # Decoys: the strategic-investment release (same Americas desk) and the same-slug 2022 readout.
+    assert "戦略的投資" not in titles
+    assert not any("2022/05" in r["url"] for r in report["releases"])
+
+
+def test_second_poll_is_conditional_and_quiet(
+    config_path: Path, sites: dict[str, ReplayServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    check(config_path, capsys)
+    code, report = check(config_path, capsys)
+    assert code == 0
+    assert {s["status"] for s in report["sources"]} == {"not_modified"}
+    assert report["releases"] == []
+    last = sites["meti"].requests_to(METI_LISTING)[-1]
+    assert last.headers.get("if-none-match")
+    # Release pages were fetched once, on the first poll only.
+    assert len(sites["meti"].requests_to(METI_JUCIP)) == 1
+
+
+def test_new_release_is_reported_and_compared_with_history(
+    config_path: Path, sites: dict[str, ReplayServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    check(config_path, capsys)
+    add_new_meti_release(sites["meti"])
+    code, report = check(config_path, capsys)
+    assert code == 0
+    assert [r["url"] for r in report["releases"]] == [sites["meti"].url(NEW_RELEASE)]
+    new = report["releases"][0]
+    assert new["baseline"] is False and new["series"] == ["jucip"] and new["lang"] == "ja"
+
+    db = sqlite3.connect(tmp_db(config_path))
+    summary_json = db.execute(
+        "SELECT e.summary FROM events e JOIN documents d ON d.event_id = e.id WHERE d.url = ?",
+        (new["url"],),
+    ).fetchone()[0]
+    summary = json.loads(summary_json)
+    comparison = summary["comparison"]
+    # Compared with the 2nd ministerial (the previous meeting), not the newest posting.
+    assert comparison["old"]["meeting"]["ordinal"] == 2
+    assert "critical-minerals" in comparison["new_topics"]
+    assert "semiconductors" in comparison["continued_topics"]
+    assert "telecommunications" in comparison["dropped_topics"]
+
+
+def tmp_db(config_path: Path) -> Path:
+    return config_path.parent / "db.sqlite3"
+
+
+def test_japanese_and_english_releases_of_one_meeting_share_an_event(
+    config_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    check(config_path, capsys)
+    docs = history(config_path, capsys)
+    second = [
+        d
+        for d in docs
+        if d["meeting_date"] == "2023-05-26" and d["origin"] == "poll" and "jucip" in d["series"]
+    ]
+    assert {d["lang"] for d in second} == {"en", "ja"}
+    assert len({d["event_id"] for d in second}) == 1
+    fourth = [d for d in docs if d["meeting_date"] == "2024-06-26" and d["origin"] == "poll"]
+    assert fourth and fourth[0]["event_id"] not in {d["event_id"] for d in second}
+
+
+def test_blocked_listing_marks_nothing_seen(
+    config_path: Path, sites: dict[str, ReplayServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    sites["meti"].add(METI_LISTING, status=403, body=CLOUDFLARE)
+    code, report = check(config_path, capsys, "--source", "meti-ja")
+    assert code == 3
+    assert by_source(report)["meti-ja"]["status"] == "blocked"
+    assert report["releases"] == []
+    del sites["meti"].routes[METI_LISTING]
+    code, report = check(config_path, capsys, "--source", "meti-ja")
+    assert code == 0
+    assert [r["url"] for r in report["releases"]] == [sites["meti"].url(METI_JUCIP)]
+
+
+def test_challenge_202_and_rate_limit_are_reported_as_such(
+    config_path: Path, sites: dict[str, ReplayServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    sites["meti"].add(METI_LISTING, status=202, body=b"")
+    sites["commerce"].add(
+        "/news/press-releases", status=429, headers={"Retry-After": "3600"}, body=b""
+    )
+    code, report = check(config_path, capsys, "--source", "meti-ja", "--source", "commerce-press")
+    assert code == 3
+    assert by_source(report)["meti-ja"]["status"] == "blocked"
+    assert by_source(report)["commerce-press"]["status"] == "rate_limited"
+    assert main(["--config", str(config_path), "sources", "--json"]) == 0
+    health = {s["name"]: s for s in json.loads(capsys.readouterr().out)["sources"]}
+    assert health["commerce-press"]["status"] == "rate_limited"
+    assert health["commerce-press"]["paused_until"] is not None  # honours Retry-After
+
+
+def test_failed_release_page_stays_pending_and_resumes(
+    config_path: Path, sites: dict[str, ReplayServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    sites["meti"].add(METI_JUCIP, status=500, body=b"oops")
+    code, report = check(config_path, capsys, "--source", "meti-ja")
+    assert code == 3
+    assert by_source(report)["meti-ja"]["status"] == "error"
+    assert "HTTP 500" in by_source(report)["meti-ja"]["error"]
+    assert report["releases"] == []
+    del sites["meti"].routes[METI_JUCIP]
+    # The listing has not changed (304), yet the pending release is retried and judged.
+    code, report = check(config_path, capsys, "--source", "meti-ja")
+    assert code == 0
+    assert by_source(report)["meti-ja"]["status"] == "not_modified"
+    assert [r["url"] for r in report["releases"]] == [sites["meti"].url(METI_JUCIP)]
+    assert report["releases"][0]["baseline"] is True
+
+
+def test_layout_change_is_loud_and_not_cached(
+    config_path: Path, sites: dict[str, ReplayServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    changed = (sites["meti"].root / "press/layout_changed.html").read_bytes()  # type: ignore[operator]
+    sites["meti"].add(METI_LISTING, Route(body=changed, etag='"changed"'))
+    for _ in range(2):  # the validators of a page we could not read are not kept
+        code, report = check(config_path, capsys, "--source", "meti-ja")
+        assert code == 3
+        assert by_source(report)["meti-ja"]["status"] == "layout_changed"
+
+
+def test_stale_listing_raises_the_alarm(
+    tmp_path: Path, sites: dict[str, ReplayServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from replay.loopback import config_text
+
+    config = tmp_path / "c.toml"
+    config.write_text(
+        config_text(
+            sites, database=tmp_path / "db.sqlite3", stale_after="30d", only=("meti-ja-latest",)
+        )
+    )
+    code, report = check(config, capsys)
+    assert code == 3
+    source = by_source(report)["meti-ja-latest"]
+    assert source["status"] == "stale"
+    assert "2026-08-26" in source["error"]
+    assert source["items"] == 20  # stale, but still read
+
+
+def test_dry_run_creates_nothing(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, report = check(config_path, capsys, "--dry-run", "--source", "meti-en")
+    assert code == 0
+    assert [r["source"] for r in report["releases"]] == ["meti-en"]
+    assert not tmp_db(config_path).exists()
+    assert not Path(str(tmp_db(config_path)) + ".lock").exists()
+
+
+def test_no_baseline_flag(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, report = check(config_path, capsys, "--no-baseline", "--source", "meti-en")
+    assert report["releases"] and not any(r["baseline"] for r in report["releases"])
+
+
+def test_killed_mid_poll_resumes_without_loss_or_repeat(
+    config_path: Path, sites: dict[str, ReplayServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    slow = Route.file(sites["meti"].root / METI_JUCIP.lstrip("/"))  # type: ignore[operator]
+    slow.delay = 30
+    sites["meti"].add(METI_JUCIP, slow)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "watcher",
+            "--config",
+            str(config_path),
+            "check",
+            "--source",
+            "meti-ja",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while not sites["meti"].requests_to(METI_JUCIP) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sites["meti"].requests_to(METI_JUCIP), "the release page was never requested"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+    del sites["meti"].routes[METI_JUCIP]
+    code, report = check(config_path, capsys, "--source", "meti-ja")
+    assert code == 0
+    assert [r["url"] for r in report["releases"]] == [sites["meti"].url(METI_JUCIP)]
+    _, again = check(config_path, capsys, "--source", "meti-ja")
+    assert again["releases"] == []
+    urls = [d["url"] for d in history(config_path, capsys) if d["origin"] == "poll"]
+    assert urls.count(sites["meti"].url(METI_JUCIP)) == 1
