@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import ipaddress
 import logging
 import math
 import random
 import re
 import socket
+import ssl
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -175,6 +177,7 @@ class Fetcher:
             timeout=httpx.Timeout(self._timeout),
             follow_redirects=False,  # followed by hand, to refuse other sites
             transport=transport,
+            verify=_tls_context(),
         )
 
     async def __aenter__(self) -> Fetcher:
@@ -313,6 +316,12 @@ class Fetcher:
         cfg = self._config
         backoff = cfg.backoff * 2 ** (state.attempt_number - 1)
         return min(backoff, cfg.max_retry_after) + random.uniform(0, cfg.jitter)
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the CA bundle costs ~70 ms per client; CLI runs and tests create many Fetchers.
+    return httpx.create_ssl_context()
 
 
 # -- helpers (pure) ------------------------------------------------------------------------------
