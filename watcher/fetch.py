@@ -516,7 +516,11 @@ def _network_failure(
     elif isinstance(exc, httpx.ConnectError):
         status, message, retry = SourceStatus.ERROR, _connect_message(exc), True
     elif isinstance(exc, httpx.TransportError):
-        status, message, retry = SourceStatus.ERROR, f"connection error: {exc or 'closed'}", True
+        status, message, retry = (
+            SourceStatus.ERROR,
+            f"connection error: {str(exc) or 'closed'}",
+            True,
+        )
     else:
         status, message, retry = SourceStatus.ERROR, f"{type(exc).__name__}: {exc}", False
     result = _result(url, final, status, message, http_status=code, size=size)
