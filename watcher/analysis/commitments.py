@@ -49,26 +49,24 @@ def rank(strength: str) -> int:
     return lexicon().ranks.get(strength, 0)
 
 
-def strength_of(form: str) -> str | None:
+def strength_of(form: str, matcher: Matcher | None = None) -> str | None:
     """The highest-ranked commitment cue in a unit (in match form), or None."""
     lex = lexicon()
-    found = lex.strengths.labels(form)
+    found = (matcher or lex.strengths).labels(form)
     if not found:
         return None
     return max(found, key=lambda s: (lex.ranks.get(s, 0), -found.index(s)))
 
 
-def parties_of(form: str) -> tuple[str, ...]:
+def parties_of(
+    form: str, parties: Matcher | None = None, joint: Matcher | None = None
+) -> tuple[str, ...]:
     """("both",), ("DOC",), ("METI",) or () when the unit names neither party."""
     lex = lexicon()
-    named = set(lex.parties.labels(form))
-    if lex.joint.labels(form) or len(named) >= 2:
+    named = set((parties or lex.parties).labels(form))
+    if (joint or lex.joint).labels(form) or len(named) >= 2:
         return (lex.both,)
     return tuple(sorted(named))
-
-
-def others_of(form: str) -> tuple[str, ...]:
-    return tuple(lex_label for lex_label in lexicon().others.labels(form))
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +79,19 @@ class Tagged:
 
 
 def tag_units(units: Sequence[Unit], taxonomy: Taxonomy) -> list[Tagged]:
+    lex = lexicon()
     forms = [match_form(u.text) for u in units]
-    own_topics = [taxonomy.tag_form(f) for f in forms]
-    own_strength = [strength_of(f) for f in forms]
-    own_parties = [parties_of(f) for f in forms]
+    # Cues absent from the whole document are dropped once, not tried on every sentence.
+    whole = "\n".join(forms)
+    tag = taxonomy.tagger(whole)
+    strengths = lex.strengths.restrict(whole)
+    party_names, joint_names = lex.parties.restrict(whole), lex.joint.restrict(whole)
+    other_names = lex.others.restrict(whole)
+    own_topics = [tag(f) for f in forms]
+    own_strength = [strength_of(f, strengths) for f in forms]
+    own_parties = [parties_of(f, party_names, joint_names) for f in forms]
     out: list[Tagged] = []
-    context: tuple[str, ...] = (lexicon().both,)  # a joint statement speaks for both by default
+    context: tuple[str, ...] = (lex.both,)  # a joint statement speaks for both by default
     for i, unit in enumerate(units):
         lead = unit.lead_in
         strength = own_strength[i]
@@ -106,7 +111,7 @@ def tag_units(units: Sequence[Unit], taxonomy: Taxonomy) -> list[Tagged]:
             commitment = Commitment(
                 text=unit.text,
                 topics=topics,
-                actors=parties + tuple(a for a in others_of(forms[i]) if a not in parties),
+                actors=parties + tuple(a for a in other_names.labels(forms[i]) if a not in parties),
                 strength=strength,
                 lead_in=units[lead].text if inherited and lead is not None else None,
             )

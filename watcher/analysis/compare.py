@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from watcher.analysis._data import load_toml
@@ -41,14 +41,15 @@ def _stopwords() -> frozenset[str]:
     return frozenset(load_toml("commitments.toml")["similarity"]["stopwords_en"])
 
 
-@cache
+# Bounded: a long-running daemon compares ever new texts.
+@lru_cache(maxsize=8192)
 def anchors(text: str) -> frozenset[str]:
     """Names a translation keeps: acronyms, CamelCase programme names, years."""
     stop = _anchor_stop()
     return frozenset(a for a in _ANCHOR.findall(text) if a not in stop)
 
 
-@cache
+@lru_cache(maxsize=8192)
 def words(text: str, lang: str) -> frozenset[str]:
     """Content words (English) or kanji/katakana bigrams (Japanese) for same-language likeness."""
     if lang == "ja":

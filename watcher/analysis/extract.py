@@ -47,7 +47,7 @@ def extract_statement(doc: Document, *, taxonomy: Taxonomy, catalog: SeriesCatal
         return base
 
     cleaned = clean_text(doc.text, doc.title)
-    units = segment(cleaned.text)
+    units = segment(cleaned.text, lang)
     tagged = tag_units(units, taxonomy)
     meeting = extract_meeting(
         title=doc.title,

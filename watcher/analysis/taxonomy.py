@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -44,6 +44,11 @@ class Taxonomy:
 
     def tag_form(self, form: str) -> tuple[str, ...]:
         return self.sort(self._matcher.labels(form))
+
+    def tagger(self, document_form: str) -> Callable[[str], tuple[str, ...]]:
+        """`tag_form` for the sentences of one document, with the cues it lacks left out."""
+        matcher = self._matcher.restrict(document_form)
+        return lambda form: self.sort(matcher.labels(form))
 
     def sort(self, ids: Sequence[str] | set[str]) -> tuple[str, ...]:
         """Topic ids in taxonomy order (unknown ids, e.g. from an older config, last)."""
