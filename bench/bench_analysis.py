@@ -101,7 +101,7 @@ def synthetic_archive(base: list[Statement], n: int, seed: int = 7) -> list[Stat
         shift = timedelta(days=30 * (i + 1))
         keep = tuple(c for c in s.commitments if rng.random() < 0.8) or s.commitments[:1]
         extra = rng.choice(topics)
-        new_topics = tuple(t for t in s.topics if rng.random() < 0.9) + (extra,)
+        new_topics = (*(t for t in s.topics if rng.random() < 0.9), extra)
         series = "jucip" if rng.random() < 0.7 else "epcc"
         meeting = replace(s.meeting, date=s.meeting.date - shift, series=series)
         out.append(
