@@ -1,0 +1,50 @@
+"""`make bench`: run every benchmark in bench/ in turn and print its figures.
+
+1. bench_poll.py: poll-cycle CPU per source (unchanged and with one new release), the one-off
+   `check` process against urlwatch on the same loopback pages (figures also in
+   bench/results/poll.json).
+2. bench_analysis.py (when present): extraction throughput and comparison time.
+
+Extra arguments are passed to bench_poll.py (e.g. `--cycles 20 --no-urlwatch`).
+Exit status: 0 when every benchmark ran (targets are reported, not enforced), else 1.
+
+Run: .venv/bin/python bench/run.py
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+
+
+def run(script: Path, args: list[str]) -> int:
+    print(f"\n{'=' * 100}\n$ {Path(sys.executable).name} bench/{script.name} {' '.join(args)}")
+    print("=" * 100, flush=True)
+    start = time.perf_counter()
+    code = subprocess.call([sys.executable, str(script), *args], cwd=ROOT)
+    print(f"\n[bench/{script.name}: exit {code}, {time.perf_counter() - start:.0f} s]", flush=True)
+    return code
+
+
+def main(argv: list[str]) -> int:
+    benchmarks = [(BENCH / "bench_poll.py", argv), (BENCH / "bench_analysis.py", [])]
+    failed = []
+    for script, args in benchmarks:
+        if not script.exists():
+            print(f"\n(bench/{script.name} not present: skipped)")
+            continue
+        if run(script, args) != 0:
+            failed.append(script.name)
+    if failed:
+        print(f"\nbenchmarks that did not finish: {', '.join(failed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
