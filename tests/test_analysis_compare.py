@@ -131,3 +131,17 @@ def test_previous_is_chosen_by_meeting_date_not_posting_date():
     assert find_previous(b, [a, c]) is a
     other = replace(b, meeting=replace(b.meeting, series="epcc"), series=("epcc",), url="e")
     assert find_previous(c, [a, other]) is a
+
+
+def test_numbered_meeting_skips_a_readout_in_between(history):
+    readout = replace(
+        history["2"],
+        url="readout",
+        meeting=replace(history["2"].meeting, ordinal=None, date=date(2024, 1, 9)),
+        alternates={},
+    )
+    archive = [*history.values(), readout]
+    assert find_previous(history["4"], archive) is history["2"]
+    # A release without a number (a readout) follows whatever came last.
+    later = replace(readout, url="later", meeting=replace(readout.meeting, date=date(2024, 7, 1)))
+    assert find_previous(later, archive) is history["4"]

@@ -84,3 +84,11 @@ def test_ordinals():
     assert find_ordinal("第十二回会合") == 12
     # A day of the month is not an ordinal.
     assert find_ordinal("On May 26th, 2023, the Secretary met the Minister") is None
+
+
+def test_a_first_meeting_of_two_people_is_not_a_series_ordinal():
+    from watcher.series import load_catalog
+
+    catalog = load_catalog()
+    assert find_ordinal("their first meeting since the Minister took office", catalog) is None
+    assert find_ordinal("the third meeting of the EPCC was held", catalog) == 3

@@ -160,25 +160,38 @@ def same_event(a: Statement, b: Statement) -> bool:
     return ma.ordinal is not None and ma.ordinal == mb.ordinal and ma.level == mb.level
 
 
+def _same_kind(old: Statement, new: Statement) -> bool:
+    """A numbered meeting ("3rd ministerial") follows the previous numbered meeting at its level,
+    not a readout of a courtesy call in between; anything else follows whatever came last."""
+    if new.meeting is None or new.meeting.ordinal is None:
+        return True
+    return (
+        old.meeting is not None
+        and old.meeting.ordinal is not None
+        and old.meeting.level == new.meeting.level
+    )
+
+
 def find_previous(new: Statement, archive: Sequence[Statement]) -> Statement | None:
     """The latest statement of the same series whose meeting was before this one's.
 
     Ordered by meeting date, not posting date; another release about the same meeting is not a
-    predecessor. Among releases of the previous meeting, one in the new statement's language
-    (then the fuller one) is preferred, so that wording can be compared too.
+    predecessor, and a numbered meeting prefers the previous numbered one at its level. Among
+    releases of the previous meeting, one in the new statement's language (then the fuller one)
+    is preferred, so that wording can be compared too.
     """
     series, when = series_of(new), new.when
     if series is None or when is None:
         return None
     best: Statement | None = None
-    best_key: tuple[date, bool, int] | None = None
+    best_key: tuple[bool, date, bool, int] | None = None
     for s in archive:
         if s.relevance != "primary" or series_of(s) != series:
             continue
         s_when = s.when
         if s_when is None or s_when >= when or (s.url and s.url == new.url):
             continue
-        key = (s_when, s.lang == new.lang, len(s.commitments))
+        key = (_same_kind(s, new), s_when, s.lang == new.lang, len(s.commitments))
         if (best_key is None or key > best_key) and not same_event(s, new):
             best, best_key = s, key
     return best

@@ -68,7 +68,11 @@ def _lexicon() -> _Lexicon:
         held=re.compile(f"{data['held_en']}|{data['held_ja']}", re.IGNORECASE),
         ordinal_en=re.compile(
             rf"\b(?:(?P<word>{word_alt})|(?P<num>\d{{1,2}})(?:st|nd|rd|th))\b"
-            rf"(?=[^,;]{{0,120}}?\b{_MEETING_WORD}\b)",
+            # "the second Ministerial Meeting", not "their first meeting since ...": a bare
+            # "meeting" counts only when the series is named around it (checked by the caller).
+            rf"(?=[^,;]{{0,120}}?\b(?:(?:vice[- ])?ministerial|working[- ]level)\b)"
+            rf"|\b(?:(?P<word2>{word_alt})|(?P<num2>\d{{1,2}})(?:st|nd|rd|th))\b"
+            rf"(?P<rest>[^,;]{{0,120}}?\b{_MEETING_WORD}\b[^,;]{{0,60}})",
             re.IGNORECASE,
         ),
         ordinal_ja=re.compile(r"第\s*(?P<n>\d{1,2}|[一二三四五六七八九十]{1,3})\s*回"),
@@ -109,16 +113,20 @@ def _ja_number(s: str, numerals: dict[str, int]) -> int | None:
     return numerals.get(s)
 
 
-def find_ordinal(text: str) -> int | None:
+def find_ordinal(text: str, catalog: SeriesCatalog | None = None) -> int | None:
+    """The meeting's number in its series: "Second Ministerial", "4th ... Ministerial",
+    "第2回", or "third meeting of the EPCC" when the series is named with "meeting"."""
     lex = _lexicon()
     m = lex.ordinal_ja.search(text)
     if m:
         return _ja_number(m.group("n"), lex.ja_numerals)
-    m = lex.ordinal_en.search(text)
-    if m:
-        if m.group("num"):
-            return int(m.group("num"))
-        return lex.ordinal_words[m.group("word").casefold()]
+    for m in lex.ordinal_en.finditer(text):
+        if m.group("rest") is not None and not (catalog and catalog.find(m.group("rest"))):
+            continue
+        num = m.group("num") or m.group("num2")
+        if num:
+            return int(num)
+        return lex.ordinal_words[(m.group("word") or m.group("word2")).casefold()]
     return None
 
 
@@ -199,7 +207,10 @@ def find_principals(text: str) -> list[tuple[str, str]]:
     for _, name, title in sorted(found):
         key = {t for t in re.split(r"[\s・]", name) if len(t.rstrip(".")) > 1}
         for i, (other, other_title) in enumerate(people):
-            if key & {t for t in re.split(r"[\s・]", other) if len(t.rstrip(".")) > 1}:
+            # Japanese names have no spaces: "西村" and "西村康稔" are one person.
+            if key & {t for t in re.split(r"[\s・]", other) if len(t.rstrip(".")) > 1} or (
+                name.startswith(other) or other.startswith(name)
+            ):
                 if len(name) > len(other):
                     people[i] = (name, other_title)
                 break
@@ -251,9 +262,9 @@ def extract_meeting(
     if series is None and detected:
         series = detected[0]
 
-    ordinal = find_ordinal(title) if title else None
+    ordinal = find_ordinal(title, catalog) if title else None
     if ordinal is None and said:
-        ordinal = find_ordinal(said)
+        ordinal = find_ordinal(said, catalog)
 
     # The meeting sentence may name "Minister Saito"; the next one "Minister ... Ken Saito".
     principals = find_principals(f"{said} {opening}")
