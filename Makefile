@@ -19,7 +19,7 @@ demo: setup
 	$(PY) demo/run.py
 
 test: setup
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 lint: setup
 	$(VENV)/bin/ruff check .

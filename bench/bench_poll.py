@@ -36,7 +36,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -53,8 +53,13 @@ from replay.loopback import SITES, config_text  # noqa: E402
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results" / "poll.json"
 BENCH_VENV = BENCH / ".venv"
-URLWATCH = BENCH_VENV / "bin" / "urlwatch"
-JUCIP_WATCH = Path(sys.executable).parent / "jucip-watch"
+# urlwatch gets a virtualenv of its own: sharing ours would add our packages to its imports.
+URLWATCH_VENV = BENCH / ".venv-urlwatch"
+URLWATCH = URLWATCH_VENV / "bin" / "urlwatch"
+# The one-off comparison runs both programs as regular (non-editable) installs from the same
+# bench virtualenv, as a deployment would; the project's editable .venv adds an import hook.
+BENCH_JUCIP_WATCH = BENCH_VENV / "bin" / "jucip-watch"
+DEV_JUCIP_WATCH = Path(sys.executable).parent / "jucip-watch"
 FIXTURES = ROOT / "tests" / "fixtures"
 
 CPU_TARGET_MS = 5.0  # per source, unchanged daemon cycle
@@ -385,46 +390,93 @@ def summarise_runs(runs: list[Run]) -> dict[str, Any]:
     }
 
 
-def check_process(sites: Sites, tmp: Path, runs: int) -> dict[str, Any]:
+@dataclass
+class Job:
+    """One program's unchanged run, measured alternately with the other's."""
+
+    name: str
+    argv: list[str]
+    out: Path
+    env: dict[str, str] | None = None
+    verify: Callable[[Run, Path], None] | None = None
+    runs: list[Run] = field(default_factory=list)
+    requests: int = 0
+    conditional: int = 0
+
+    def once(self) -> Run:
+        r = run_process(self.argv, self.out, self.env)
+        if self.verify:
+            self.verify(r, self.out)
+        return r
+
+    def figures(self) -> dict[str, Any]:
+        n = len(self.runs)
+        return {
+            **summarise_runs(self.runs),
+            "requests_per_run": self.requests / n,
+            "conditional_share": self.conditional / max(1, self.requests),
+        }
+
+
+def _check_verified(r: Run, out: Path) -> None:
+    report = json.loads(out.read_text(encoding="utf-8"))
+    statuses = {s["status"] for s in report["sources"]}
+    if r.code != 0 or statuses != {"not_modified"}:
+        raise SystemExit(f"check: exit {r.code}, statuses {statuses}: {out.read_text()[:500]}")
+
+
+def check_job(sites: Sites, tmp: Path) -> Job:
     config = tmp / "check.toml"
     config.write_text(sites.config(tmp / "check.sqlite3"), encoding="utf-8")
-    argv = [str(JUCIP_WATCH), "--config", str(config), "check", "--json"]
-    out = tmp / "check.out"
+    exe = BENCH_JUCIP_WATCH if BENCH_JUCIP_WATCH.exists() else DEV_JUCIP_WATCH
+    job = Job("check", [str(exe), "--config", str(config), "check", "--json"], tmp / "check.out")
     for _ in range(2):  # baseline, then the first 304 pass
-        run_process(argv, out)
+        run_process(job.argv, job.out)
+    job.verify = _check_verified
+    return job
+
+
+def measure(sites: Sites, jobs: list[Job], runs: int) -> None:
+    """Alternate the jobs run by run, so both see the same machine load."""
     sites.stats()
-    results = []
     for _ in range(runs):
-        r = run_process(argv, out)
-        report = json.loads(out.read_text(encoding="utf-8"))
-        statuses = {s["status"] for s in report["sources"]}
-        if r.code != 0 or statuses != {"not_modified"}:
-            raise SystemExit(f"check: exit {r.code}, statuses {statuses}: {out.read_text()[:500]}")
-        results.append(r)
-    server = sites.stats()
-    return {
-        **summarise_runs(results),
-        "requests_per_run": server["requests"] / runs,
-        "conditional_share": server["conditional"] / max(1, server["requests"]),
-    }
+        for job in jobs:
+            job.runs.append(job.once())
+            seen = sites.stats()
+            job.requests += seen["requests"]
+            job.conditional += seen["conditional"]
 
 
-def ensure_urlwatch() -> bool:
-    if URLWATCH.exists():
-        return True
-    print(f"urlwatch is not installed: creating {BENCH_VENV} and installing it with pip ...")
+def ensure_bench_env(with_urlwatch: bool) -> bool:
+    """bench/.venv with urlwatch and a fresh regular install of this project."""
+    pip = [str(BENCH_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet"]
     try:
         if not (BENCH_VENV / "bin" / "python").exists():
+            print(f"creating {BENCH_VENV} ...")
             subprocess.run([sys.executable, "-m", "venv", str(BENCH_VENV)], check=True)
-        subprocess.run(
-            [str(BENCH_VENV / "bin" / "pip"), "install", "--quiet", "urlwatch"],
-            check=True,
-            timeout=300,
-        )
+        if with_urlwatch and not URLWATCH.exists():
+            print(f"installing urlwatch into {URLWATCH_VENV} ...")
+            subprocess.run([sys.executable, "-m", "venv", str(URLWATCH_VENV)], check=True)
+            subprocess.run(
+                [
+                    str(URLWATCH_VENV / "bin" / "python"),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "urlwatch",
+                ],
+                check=True,
+                timeout=300,
+            )
+        if not BENCH_JUCIP_WATCH.exists():
+            subprocess.run([*pip, str(ROOT)], check=True, timeout=300)  # with dependencies
+        # Reinstall (no dependencies) so the figures are of the code as it is now.
+        subprocess.run([*pip, "--no-deps", "--force-reinstall", str(ROOT)], check=True, timeout=300)
     except (subprocess.SubprocessError, OSError) as exc:
-        print(f"urlwatch install failed ({exc}): skipping the urlwatch comparison")
+        print(f"bench environment setup failed ({exc}): using the development install only")
         return False
-    return URLWATCH.exists()
+    return not with_urlwatch or URLWATCH.exists()
 
 
 def listing_urls(config: Path) -> list[str]:
@@ -436,7 +488,7 @@ def listing_urls(config: Path) -> list[str]:
     return [adapter_for(s).listing_urls()[0] for s in settings.sources if s.enabled]
 
 
-def urlwatch_process(sites: Sites, tmp: Path, runs: int) -> dict[str, Any]:
+def urlwatch_job(sites: Sites, tmp: Path) -> Job:
     home = tmp / "urlwatch"
     home.mkdir()
     urls = [*listing_urls(tmp / "check.toml")]
@@ -471,25 +523,17 @@ def urlwatch_process(sites: Sites, tmp: Path, runs: int) -> dict[str, Any]:
     if warm.code != 0:
         raise RuntimeError(f"urlwatch warm-up exit {warm.code}: {out.read_text()[:500]}")
     run_process(argv, out, env)
-    sites.stats()
-    results = []
-    for _ in range(runs):
-        r = run_process(argv, out, env)
+
+    def verify(r: Run, out: Path) -> None:
         if r.code != 0:
             raise RuntimeError(f"urlwatch exit {r.code}: {out.read_text()[:500]}")
-        results.append(r)
-    server = sites.stats()
-    version = subprocess.run(
-        [str(URLWATCH), "--version"], capture_output=True, text=True, check=False
-    ).stdout.strip()
-    return {
-        **summarise_runs(results),
-        "version": version,
-        "jobs": len(urls),
-        "requests_per_run": server["requests"] / runs,
-        "conditional_share": server["conditional"] / max(1, server["requests"]),
-        "last_output": out.read_text(encoding="utf-8", errors="replace")[:300],
-    }
+
+    return Job("urlwatch", argv, out, env, verify)
+
+
+def urlwatch_version() -> str:
+    done = subprocess.run([str(URLWATCH), "--version"], capture_output=True, text=True, check=False)
+    return done.stdout.strip()
 
 
 # -- report ----------------------------------------------------------------------------------------
@@ -540,8 +584,10 @@ def print_report(fig: dict[str, Any]) -> list[tuple[str, bool]]:
 
     c, u = fig["check"], fig.get("urlwatch")
     print(
-        f"\n(c) one-off process, nothing changed (median of {c['n']} runs; child rusage via "
-        f"wait4, RSS floor of the launcher {fig['rss_floor_mb']:.1f} MB)"
+        f"\n(c) one-off process, nothing changed (median of {c['n']} runs, the programs "
+        f"alternating; child rusage via wait4, launcher RSS floor {fig['rss_floor_mb']:.1f} MB;\n"
+        f" jucip-watch: {fig.get('check_install', '?')};"
+        " urlwatch: regular install in bench/.venv-urlwatch)"
     )
     print(f"{'':<28} {'wall':>10} {'CPU':>10} {'peak RSS':>10} {'requests':>9}")
     rows = [("jucip-watch check --json", c)]
@@ -602,17 +648,32 @@ def main(argv: list[str] | None = None) -> int:
             tmp = Path(tmpdir)
             fig["daemon"] = asyncio.run(daemon_cycles(sites, tmp, args.cycles, args.repeats))
             fig["rss_floor_mb"] = round(rss_floor(tmp), 1)
-            fig["check"] = check_process(sites, tmp, args.runs)
+            have_urlwatch = ensure_bench_env(with_urlwatch=not args.no_urlwatch)
+            fig["check_install"] = (
+                "regular install in bench/.venv"
+                if BENCH_JUCIP_WATCH.exists()
+                else "editable install in .venv"
+            )
+            jobs = [check_job(sites, tmp)]
             if args.no_urlwatch:
                 fig["urlwatch_skipped"] = "--no-urlwatch"
-            elif ensure_urlwatch():
+            elif not have_urlwatch:
+                fig["urlwatch_skipped"] = "install failed"
+            else:
                 try:
-                    fig["urlwatch"] = urlwatch_process(sites, tmp, args.runs)
+                    jobs.append(urlwatch_job(sites, tmp))
                 except (RuntimeError, OSError) as exc:
                     print(f"urlwatch comparison failed: {exc}")
                     fig["urlwatch_skipped"] = str(exc)
-            else:
-                fig["urlwatch_skipped"] = "install failed"
+            measure(sites, jobs, args.runs)
+            fig["check"] = jobs[0].figures()
+            if len(jobs) > 1:
+                fig["urlwatch"] = {
+                    **jobs[1].figures(),
+                    "version": urlwatch_version(),
+                    "jobs": len(listing_urls(tmp / "check.toml")),
+                    "last_output": jobs[1].out.read_text(errors="replace")[:300],
+                }
     finally:
         sites.close()
     results = print_report(fig)

@@ -38,7 +38,7 @@ def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str
     ("content", "fragment"),
     [
         ('[fetch]\ntimeout = "soon"\n', "fetch.timeout"),
-        ("[[sources]]\nname = 'x'\nkind = 'ftp'\n", "sources.0"),
+        ("[[sources]]\nname = 'x'\nkind = 'ftp'\n", "sources[0].kind"),
         ("not toml at all = = =\n", "not valid TOML"),
     ],
 )

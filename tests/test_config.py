@@ -46,12 +46,12 @@ def test_durations(value: object, seconds: float) -> None:
 @pytest.mark.parametrize(
     ("data", "fragment"),
     [
-        ({"sources": [{"name": "x", "kind": "nope"}]}, "sources.0"),
+        ({"sources": [{"name": "x", "kind": "nope"}]}, "sources[0].kind"),
         ({"fetch": {"timeout": "fast"}}, "'fast' is not a duration"),
         ({"sources": [{"name": "x", "kind": "html"}]}, "item"),
         ({"sources": [{"name": "x", "kind": "rss"}]}, "needs a url"),
         ({"sources": [{"name": "x", "kind": "meti-ja", "url": "ftp://x"}]}, "not an http(s) URL"),
-        ({"storage": {"db": "x"}}, "Extra inputs"),
+        ({"storage": {"db": "x"}}, "unknown field `db`"),
         (
             {"sources": [{"name": "a", "kind": "meti-ja"}, {"name": "a", "kind": "meti-en"}]},
             "unique",

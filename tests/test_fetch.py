@@ -18,12 +18,13 @@ import httpx
 import pytest
 
 from replay.server import RecordedRequest, ReplayServer, Route
-from watcher.config import DEFAULT_USER_AGENT, FetchConfig
+from watcher.config import DEFAULT_USER_AGENT, FetchConfig, fetch_config
 from watcher.fetch import Fetcher, FetchResult, Validators, redact, same_site
 from watcher.models import SourceStatus
 
 ENCODINGS = Path(__file__).parent / "fixtures" / "encodings"
-FAST = FetchConfig(host_spacing=0, jitter=0, backoff=0, retries=2, timeout=5)
+FAST_VALUES = {"host_spacing": 0, "jitter": 0, "backoff": 0, "retries": 2, "timeout": 5}
+FAST = fetch_config(**FAST_VALUES)
 PAGE = "<html><head><title>ニュースリリース</title></head><body>日米</body></html>".encode()
 CLOUDFLARE = (
     b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
@@ -61,7 +62,7 @@ def sequence(*routes: Route) -> Callable[[RecordedRequest], Route]:
 
 
 def fast(**kw: Any) -> FetchConfig:
-    return FAST.model_copy(update=kw)
+    return fetch_config(**{**FAST_VALUES, **kw})
 
 
 # Servers live for the module (stopping one costs half a second); each test gets them empty.

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from replay.server import ReplayServer
-from watcher.config import CommerceApiSource, CommerceHtmlSource
+from watcher.config import source_from_dict
 from watcher.sources import LayoutChanged, adapter_for
 
 SITES = Path(__file__).parent / "fixtures" / "sites"
@@ -24,11 +24,11 @@ SLUG = "readout-secretary-raimondos-meeting-minister-economy-trade-and-industry"
 
 
 def html_adapter(**kw):
-    return adapter_for(CommerceHtmlSource(name="commerce", kind="commerce-html", **kw))
+    return adapter_for(source_from_dict({"name": "commerce", "kind": "commerce-html", **kw}))
 
 
 def api_adapter(**kw):
-    return adapter_for(CommerceApiSource(name="api", kind="commerce-api", **kw))
+    return adapter_for(source_from_dict({"name": "api", "kind": "commerce-api", **kw}))
 
 
 def page(path: str) -> str:

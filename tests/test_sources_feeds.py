@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from replay.server import ReplayServer
-from watcher.config import HtmlSource, RssSource
+from watcher.config import source_from_dict
 from watcher.sources import LayoutChanged, adapter_for
 
 SITES = Path(__file__).parent / "fixtures" / "sites"
@@ -18,7 +18,7 @@ EPCC_SLUG = "joint-statement-of-the-u-s-japan-economic-policy-consultative-commi
 
 
 def rss(url: str = "https://www.state.gov" + FEED_PATH, lang: str = "en"):
-    return adapter_for(RssSource(name="state", kind="rss", url=url, lang=lang))
+    return adapter_for(source_from_dict({"name": "state", "kind": "rss", "url": url, "lang": lang}))
 
 
 def state(path: str) -> str:
@@ -108,7 +108,9 @@ def test_served_feed_items_resolve_to_loopback():
 # -- html (selectors from the config) -----------------------------------------------------------
 def meti_html(url: str = "https://www.meti.go.jp/press/index.html", **kw):
     cfg = {"item": "ul.float_li > li", "link": "a.cut_txt", "date": "div.txt_box p", **kw}
-    return adapter_for(HtmlSource(name="meti-html", kind="html", url=url, lang="ja", **cfg))
+    return adapter_for(
+        source_from_dict({"name": "meti-html", "kind": "html", "url": url, "lang": "ja", **cfg})
+    )
 
 
 def meti(path: str) -> str:

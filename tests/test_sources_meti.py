@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from replay.server import ReplayServer
-from watcher.config import MetiEnSource, MetiJaSource
+from watcher.config import source_from_dict
 from watcher.models import ListingItem
 from watcher.sources import LayoutChanged, adapter_for, adapter_for_url
 from watcher.sources._meti import release_key
@@ -20,11 +20,11 @@ CAPTURE = Path(__file__).parent / "fixtures" / "meti_press_index_ja_2026-08-26.h
 
 
 def ja():
-    return adapter_for(MetiJaSource(name="meti-ja", kind="meti-ja"))
+    return adapter_for(source_from_dict({"name": "meti-ja", "kind": "meti-ja"}))
 
 
 def en():
-    return adapter_for(MetiEnSource(name="meti-en", kind="meti-en"))
+    return adapter_for(source_from_dict({"name": "meti-en", "kind": "meti-en"}))
 
 
 def page(path: str, encoding: str = "utf-8") -> str:

@@ -9,19 +9,22 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from state.store import DocumentRow, Store
-from watcher.analysis.compare import compare, find_previous
-from watcher.analysis.extract import extract_statement
-from watcher.analysis.statement import Statement
-from watcher.analysis.summary import build_summary
-from watcher.analysis.taxonomy import Taxonomy, load_taxonomy
 from watcher.config import Settings
-from watcher.detect import Detection, detect
 from watcher.events import Candidate, MeetingKey, match_event
 from watcher.models import Document, Relevance
-from watcher.series import SeriesCatalog, load_catalog
+
+if TYPE_CHECKING:
+    from watcher.analysis.statement import Statement
+    from watcher.analysis.taxonomy import Taxonomy
+    from watcher.detect import Detection
+    from watcher.series import SeriesCatalog
+
+# The analysis modules are imported when the first release is judged: a poll where every
+# listing answers 304 Not Modified never loads them.
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,31 +53,47 @@ class Archived:
     new_event: bool
 
 
-@dataclass(frozen=True, slots=True)
 class Analyzer:
     """The pure analysis configured from settings: series catalogue and topic taxonomy."""
 
-    catalog: SeriesCatalog
-    taxonomy: Taxonomy
+    def __init__(self, settings: Settings) -> None:
+        self._series = settings.series
+        self._topics = settings.topics
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Analyzer:
-        return cls(load_catalog(settings.series), load_taxonomy(settings.topics))
+        return cls(settings)
+
+    @cached_property
+    def catalog(self) -> SeriesCatalog:
+        from watcher.series import load_catalog
+
+        return load_catalog(self._series)
+
+    @cached_property
+    def taxonomy(self) -> Taxonomy:
+        from watcher.analysis.taxonomy import load_taxonomy
+
+        return load_taxonomy(self._topics)
+
+    def _extract(self, doc: Document) -> Statement:
+        from watcher.analysis.extract import extract_statement
+
+        return extract_statement(doc, taxonomy=self.taxonomy, catalog=self.catalog)
 
     def judge_as(self, doc: Document, series: str) -> Judgement:
         """Judge a document the user files under `series` although it names none."""
-        detection = Detection(Relevance.PRIMARY, (series,), {})
-        return Judgement(
-            detection, extract_statement(doc, taxonomy=self.taxonomy, catalog=self.catalog)
-        )
+        from watcher.detect import Detection
+
+        return Judgement(Detection(Relevance.PRIMARY, (series,), {}), self._extract(doc))
 
     def judge(self, doc: Document) -> Judgement:
+        from watcher.detect import detect
+
         detection = detect(doc.title, doc.text, self.catalog)
         if not detection.relevant:
             return Judgement(detection, None)
-        return Judgement(
-            detection, extract_statement(doc, taxonomy=self.taxonomy, catalog=self.catalog)
-        )
+        return Judgement(detection, self._extract(doc))
 
 
 def content_hash(text: str) -> str:
@@ -144,6 +163,10 @@ class Archive:
 
     def summarise(self, doc_id: int) -> dict[str, Any] | None:
         """Summary of a stored statement compared with its predecessor in the archive."""
+        from watcher.analysis.compare import compare, find_previous
+        from watcher.analysis.statement import Statement
+        from watcher.analysis.summary import build_summary
+
         row = self.store.document(doc_id)
         if row is None or row.statement is None:
             return None
@@ -195,11 +218,12 @@ class Archive:
         """Load the shipped past statements once, so the first alert compares with history."""
         from watcher.analysis.history import bundled_documents
 
+        docs = [d for d in bundled_documents() if self.store.document_by_url(d.url) is None]
+        if not docs:
+            return 0  # the usual case: seeded by an earlier run, nothing to judge
         added = 0
         with self.store.transaction():
-            for doc in bundled_documents():
-                if self.store.document_by_url(doc.url) is not None:
-                    continue
+            for doc in docs:
                 judgement = self.analyzer.judge(doc)
                 if not judgement.relevant:
                     continue

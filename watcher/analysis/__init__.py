@@ -6,24 +6,5 @@ bundled archive of past statements. Data (cues, actors, strength verbs, history)
 watcher/data/.
 """
 
-from watcher.analysis.compare import Comparison, align, compare, find_previous, same_event
-from watcher.analysis.extract import extract_statement
-from watcher.analysis.statement import Commitment, Meeting, Statement
-from watcher.analysis.summary import Summary, build_summary
-from watcher.analysis.taxonomy import Taxonomy, load_taxonomy
-
-__all__ = [
-    "Commitment",
-    "Comparison",
-    "Meeting",
-    "Statement",
-    "Summary",
-    "Taxonomy",
-    "align",
-    "build_summary",
-    "compare",
-    "extract_statement",
-    "find_previous",
-    "load_taxonomy",
-    "same_event",
-]
+# Nothing is imported here on purpose: `check` polls that find nothing new never load the
+# analysis, and each caller imports the one module it needs.

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import tomllib
 from functools import cache
+from typing import TYPE_CHECKING
 
 from watcher.analysis._data import read_text
-from watcher.analysis.extract import extract_statement
-from watcher.analysis.statement import Statement
-from watcher.analysis.taxonomy import Taxonomy, load_taxonomy
 from watcher.models import Document
-from watcher.series import SeriesCatalog, load_catalog
+
+if TYPE_CHECKING:
+    from watcher.analysis.statement import Statement
+    from watcher.analysis.taxonomy import Taxonomy
+    from watcher.series import SeriesCatalog
 
 
 @cache
@@ -35,6 +37,10 @@ def bundled_history(
     taxonomy: Taxonomy | None = None, catalog: SeriesCatalog | None = None
 ) -> list[tuple[Document, Statement]]:
     """The shipped releases with their extracted statements."""
+    from watcher.analysis.extract import extract_statement
+    from watcher.analysis.taxonomy import load_taxonomy
+    from watcher.series import load_catalog
+
     taxonomy = taxonomy or load_taxonomy()
     catalog = catalog or load_catalog()
     return [

@@ -10,7 +10,6 @@ import sys
 from state import Store, WriterLock
 from watcher.cli import EXIT_OK, EXIT_SOURCES_FAILED
 from watcher.config import Settings
-from watcher.display import print_check_report, progress_bar
 from watcher.fetch import Fetcher
 from watcher.pipeline import CheckReport, Poller
 
@@ -27,6 +26,8 @@ async def _check(args: argparse.Namespace, settings: Settings) -> CheckReport:
     names = args.source
     for n in names:
         settings.source(n)  # unknown names are a usage error before anything is fetched
+    from watcher.display import progress_bar
+
     store = open_store(settings, dry_run=args.dry_run)
     try:
         with progress_bar(enabled=not args.json) as progress:
@@ -56,6 +57,8 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
+        from watcher.display import print_check_report
+
         print_check_report(report, dry_run=args.dry_run)
     return EXIT_SOURCES_FAILED if report.failed else EXIT_OK
 

@@ -49,9 +49,9 @@ def adapter_for_url(url: str) -> Adapter | None:
         return None
     source: Any = None
     if host == "commerce.gov" and path.startswith("/news/"):
-        source = cfg.CommerceHtmlSource(name="extract", kind="commerce-html", url=url)
+        source = cfg.source_from_dict({"name": "extract", "kind": "commerce-html", "url": url})
     elif host == "meti.go.jp" and path.startswith("/english/press/"):
-        source = cfg.MetiEnSource(name="extract", kind="meti-en", url=url)
+        source = cfg.source_from_dict({"name": "extract", "kind": "meti-en", "url": url})
     elif host == "meti.go.jp" and path.startswith("/press/"):
-        source = cfg.MetiJaSource(name="extract", kind="meti-ja", url=url)
+        source = cfg.source_from_dict({"name": "extract", "kind": "meti-ja", "url": url})
     return adapter_for(source) if source is not None else None

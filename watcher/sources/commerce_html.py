@@ -9,20 +9,17 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from bs4 import SoupStrainer, Tag
-
-from watcher.htmltext import (
-    drop_paragraphs,
-    element_text,
-    html_to_text,
-    is_date_line,
-    parse_date,
-    parse_html,
-)
 from watcher.models import Document, ListingItem
 from watcher.sources.base import Adapter, LayoutChanged, clean_title, month_of_url, resolve
+
+if TYPE_CHECKING:
+    from bs4 import Tag
+
+# watcher.htmltext (and bs4 under it) is imported on first parse, not with the adapter:
+# a poll that gets 304 Not Modified never pays for it.
 
 _IMMEDIATE = re.compile(r"FOR\s+IMMEDIATE\s+RELEASE", re.IGNORECASE)
 
@@ -33,6 +30,8 @@ def release_key(url: str) -> str:
 
 
 def time_date(node: Tag | None) -> date | None:
+    from watcher.htmltext import parse_date
+
     if node is None:
         return None
     return parse_date(str(node.get("datetime") or "")) or parse_date(node.get_text(" "))
@@ -51,6 +50,10 @@ class CommerceHtmlAdapter(Adapter):
         ]
 
     def parse_listing(self, text: str, url: str) -> list[ListingItem]:
+        from bs4 import SoupStrainer
+
+        from watcher.htmltext import parse_html
+
         # Only the view's rows are parsed: the page around them is large and irrelevant.
         soup = parse_html(text, SoupStrainer("div", class_="view-content"))
         rows = soup.select("div.view-content div.views-row article")
@@ -79,6 +82,8 @@ class CommerceHtmlAdapter(Adapter):
         return items
 
     def parse_detail(self, text: str, item: ListingItem) -> Document:
+        from watcher.htmltext import element_text, html_to_text, parse_html
+
         soup = parse_html(text)
         h1 = soup.find("h1")
         title = element_text(h1)
@@ -104,6 +109,8 @@ class CommerceHtmlAdapter(Adapter):
 
 def _strip_release_line(text: str) -> tuple[str, date | None]:
     """Drop the leading "FOR IMMEDIATE RELEASE <date>" boilerplate; return its date."""
+    from watcher.htmltext import drop_paragraphs, is_date_line, parse_date
+
     paras = text.split("\n\n")
     for i, para in enumerate(paras[:3]):
         m = _IMMEDIATE.search(para)

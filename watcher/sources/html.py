@@ -7,14 +7,6 @@ configured, else with the generic main-content heuristic.
 
 from __future__ import annotations
 
-from watcher.htmltext import (
-    element_text,
-    first_date_line,
-    html_to_text,
-    page_title,
-    parse_date,
-    parse_html,
-)
 from watcher.models import Document, ListingItem
 from watcher.sources.base import Adapter, LayoutChanged, clean_title, generic_detail, resolve
 
@@ -22,7 +14,10 @@ from watcher.sources.base import Adapter, LayoutChanged, clean_title, generic_de
 class HtmlAdapter(Adapter):
     kind = "html"
 
+    # watcher.htmltext (and bs4 under it) is imported on first parse, not with the adapter.
     def parse_listing(self, text: str, url: str) -> list[ListingItem]:
+        from watcher.htmltext import element_text, parse_date, parse_html
+
         cfg = self.config
         soup = parse_html(text)
         nodes = soup.select(cfg.item)
@@ -58,6 +53,8 @@ class HtmlAdapter(Adapter):
     def parse_detail(self, text: str, item: ListingItem) -> Document:
         if not self.config.detail_body:
             return generic_detail(text, item, self.lang)
+        from watcher.htmltext import first_date_line, html_to_text, page_title, parse_html
+
         soup = parse_html(text)
         body = soup.select_one(self.config.detail_body)
         if body is None:

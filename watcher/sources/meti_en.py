@@ -9,14 +9,17 @@ pipeline can join the English page to the Japanese release already seen.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from bs4 import Tag
-
-from watcher.htmltext import html_to_text, parse_html
 from watcher.models import Document, ListingItem
-from watcher.sources import _meti
 from watcher.sources.base import Adapter, resolve
 from watcher.textnorm import normalise
+
+if TYPE_CHECKING:
+    from bs4 import Tag
+
+# The parsing modules (and bs4 under them) are imported on first parse, not with the adapter:
+# a poll that gets 304 Not Modified never pays for them.
 
 _JAPANESE_LINK = re.compile(r"^(japanese|japanese version|日本語|日本語版)$", re.IGNORECASE)
 # The category line under the date ("External Economic Policy"): METI's seven categories.
@@ -34,9 +37,15 @@ class MetiEnAdapter(Adapter):
     lang = "en"
 
     def parse_listing(self, text: str, url: str) -> list[ListingItem]:
+        from watcher.htmltext import parse_html
+        from watcher.sources import _meti
+
         return _meti.parse_listing(parse_html(text), url, "en")
 
     def parse_detail(self, text: str, item: ListingItem) -> Document:
+        from watcher.htmltext import html_to_text, parse_html
+        from watcher.sources import _meti
+
         soup = parse_html(text)
         alternates = {}
         for link in soup.select("a[href]"):
@@ -57,6 +66,8 @@ class MetiEnAdapter(Adapter):
 
 
 def _remove_with_empty_parent(link: Tag) -> None:
+    from bs4 import Tag
+
     parent = link.parent
     link.decompose()
     if (

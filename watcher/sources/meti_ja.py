@@ -6,10 +6,11 @@ Both the renewed 2026 template (`ul.float_li`, a real capture is in tests/fixtur
 
 from __future__ import annotations
 
-from watcher.htmltext import html_to_text, parse_html
 from watcher.models import Document, ListingItem
-from watcher.sources import _meti
 from watcher.sources.base import Adapter
+
+# The parsing modules (and bs4 under them) are imported on first parse, not with the adapter:
+# a poll that gets 304 Not Modified never pays for them.
 
 
 class MetiJaAdapter(Adapter):
@@ -17,9 +18,15 @@ class MetiJaAdapter(Adapter):
     lang = "ja"
 
     def parse_listing(self, text: str, url: str) -> list[ListingItem]:
+        from watcher.htmltext import parse_html
+        from watcher.sources import _meti
+
         return _meti.parse_listing(parse_html(text), url, "ja")
 
     def parse_detail(self, text: str, item: ListingItem) -> Document:
+        from watcher.htmltext import html_to_text, parse_html
+        from watcher.sources import _meti
+
         title, body = _meti.title_and_body(parse_html(text), item.url)
         body_text, when = _meti.clean_release_text(html_to_text(body))
         return Document(

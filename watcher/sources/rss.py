@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from watcher.htmltext import html_to_text
 from watcher.models import Document, ListingItem
 from watcher.sources.base import Adapter, LayoutChanged, clean_title, generic_detail, resolve
 
@@ -33,6 +32,8 @@ def _full_body(entry: Any) -> str | None:
     for html in candidates:
         if not html:
             continue
+        from watcher.htmltext import html_to_text
+
         text = html_to_text(html)
         if len(text) >= FULL_TEXT_CHARS and not text.rstrip().endswith(_EXCERPT_ENDINGS):
             return html
