@@ -122,6 +122,44 @@ def test_new_release_is_reported_and_compared_with_history(
     assert "telecommunications" in comparison["dropped_topics"]
 
 
+def test_later_english_version_joins_the_japanese_event(
+    config_path: Path, sites: dict[str, ReplayServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    check(config_path, capsys)
+    add_new_meti_release(sites["meti"])
+    check(config_path, capsys)
+    meti = sites["meti"]
+    en_listing_path = "/english/press/category_02.html"
+    listing = (meti.root / en_listing_path.lstrip("/")).read_text(encoding="utf-8")  # type: ignore[operator]
+    item = (
+        '<dl class="date_sp">\n<dt>April 22, 2024</dt>\n<dd><a href="/english/press/2024/'
+        '0422_001.html">Minister Saito Holds the Third Japan-U.S. Commercial and Industrial '
+        "Partnership (JUCIP) Ministerial Meeting</a></dd>"
+    )
+    meti.add(
+        en_listing_path,
+        Route(body=listing.replace('<dl class="date_sp">', item, 1).encode(), etag='"en2"'),
+    )
+    meti.add("/english/press/2024/0422_001.html", Route.file(FIXTURES / "new_release_en.html"))
+    code, report = check(config_path, capsys, "--source", "meti-en")
+    assert code == 0
+    [english] = report["releases"]
+    assert english["lang"] == "en" and english["baseline"] is False
+
+    db = sqlite3.connect(tmp_db(config_path))
+    rows = db.execute(
+        "SELECT d.lang, d.event_id, e.summary FROM documents d JOIN events e ON e.id = d.event_id "
+        "WHERE d.url IN (?, ?)",
+        (meti.url(NEW_RELEASE), english["url"]),
+    ).fetchall()
+    assert {r[0] for r in rows} == {"ja", "en"}
+    assert len({r[1] for r in rows}) == 1  # one event: one alert, not two
+    summary = json.loads(rows[0][2])
+    assert summary["links"] == {"ja": meti.url(NEW_RELEASE), "en": english["url"]}
+    aligned = summary["aligned"]["en"]
+    assert any("ガリウム" in pair["ja"] and "gallium" in pair["en"] for pair in aligned)
+
+
 def tmp_db(config_path: Path) -> Path:
     return config_path.parent / "db.sqlite3"
 

@@ -212,7 +212,43 @@ class Archive:
             summary = self.summarise(doc_id)
             if summary is not None:
                 self.store.set_event_summary(event_id, summary)
+        elif event_id is not None:
+            self._join_summary(event_id, doc_id)
         return Archived(doc_id, event_id, new_event)
+
+    def _join_summary(self, event_id: int, doc_id: int) -> None:
+        """A later version (METI's English page after the Japanese one) joins the event: its
+        link, and its commitments aligned with the first version's, so an alert can show
+        either language and link both."""
+        from watcher.analysis.compare import align
+        from watcher.analysis.statement import Statement
+
+        event = self.store.event(event_id)
+        joined = self.store.document(doc_id)
+        if event is None or event.summary is None or joined is None:
+            return
+        summary = dict(event.summary)
+        links = dict(summary.get("links") or {})
+        links.setdefault(joined.lang, joined.url)
+        summary["links"] = links
+        first = summary.get("lang")
+        if joined.statement and first and joined.lang != first:
+            base = next(
+                (
+                    d
+                    for d in self.store.event_documents(event_id)
+                    if d.lang == first and d.statement
+                ),
+                None,
+            )
+            if base is not None and base.statement is not None:
+                pairs = align(
+                    Statement.from_dict(base.statement), Statement.from_dict(joined.statement)
+                )
+                summary.setdefault("aligned", {})[joined.lang] = [
+                    {first: a.text, joined.lang: b.text} for a, b in pairs if a and b
+                ]
+        self.store.set_event_summary(event_id, summary)
 
     def seed_bundled_history(self, now: datetime) -> int:
         """Load the shipped past statements once, so the first alert compares with history."""
