@@ -32,8 +32,15 @@ class WriterLock:
             return "unknown process"
 
     def acquire(self) -> WriterLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            from state.store import StoreError
+
+            raise StoreError(
+                f"cannot create lock file {self.path}: {exc.strerror or exc}"
+            ) from None
         deadline = time.monotonic() + self.wait
         while True:
             try:

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,17 @@ def _date(value: str | None) -> date | None:
 
 def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def _readonly_uri(path: Path) -> str:
+    from urllib.parse import quote
+
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    # With no -wal file no writer is active (a writer keeps one open), so the file can be read
+    # as immutable: SQLite then creates no -wal/-shm side files, and a dry run leaves no trace.
+    if not Path(str(path) + "-wal").exists():
+        uri += "&immutable=1"
+    return uri
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -76,6 +87,16 @@ class PendingItem:
     item_date: date | None
     baseline: bool
     attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class TroubledItem:
+    url: str
+    title: str
+    state: str  # 'pending' (still retried) or 'failed' (given up)
+    attempts: int
+    last_error: str | None
+    first_seen_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +216,7 @@ class Store:
                     raise StoreError(
                         f"no database at {path} yet: run `jucip-watch check` first to create it"
                     )
-                conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+                conn = sqlite3.connect(_readonly_uri(path), uri=True, isolation_level=None)
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(path, isolation_level=None, timeout=30)
@@ -207,7 +228,7 @@ class Store:
             if not readonly:
                 store._migrate()
             else:
-                store._check_version()
+                store._check_version(readonly=True)
             return store
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot use database {path}: {exc}") from None
@@ -235,8 +256,13 @@ class Store:
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
-    def _check_version(self) -> None:
+    def _check_version(self, *, readonly: bool = False) -> None:
         latest = max((v for v, _ in _migrations()), default=0)
+        if readonly and self.schema_version < latest:
+            raise StoreError(
+                f"database {self.path} has schema {self.schema_version}; this jucip-watch "
+                f"needs {latest}: run `jucip-watch check` (or `run`) once to upgrade it"
+            )
         if self.schema_version > latest:
             raise StoreError(
                 f"database {self.path} has schema {self.schema_version}, newer than this "
@@ -374,13 +400,28 @@ class Store:
             ],
         )
 
-    def pending_items(self, source: str) -> list[PendingItem]:
+    def pending_items(
+        self, source: str, *, now: datetime, quick_attempts: int, retry_every: timedelta
+    ) -> list[PendingItem]:
+        """Items to judge now: new ones, those that failed fewer than `quick_attempts` times,
+        and the rest once per `retry_every`."""
         rows = self.conn.execute(
             "SELECT source, key, url, title, item_date, baseline, attempts FROM items "
-            "WHERE source = ? AND state = 'pending' ORDER BY first_seen_at, rowid",
-            (source,),
+            "WHERE source = ? AND state = 'pending' AND (attempts < ? OR last_attempt_at IS NULL "
+            "OR last_attempt_at <= ?) ORDER BY first_seen_at, rowid",
+            (source, quick_attempts, _iso(now - retry_every)),
         ).fetchall()
         return [PendingItem(r[0], r[1], r[2], r[3], _date(r[4]), bool(r[5]), r[6]) for r in rows]
+
+    def troubled_items(self, source: str, *, min_attempts: int) -> list[TroubledItem]:
+        """Release pages that keep failing (still retried) or were given up on."""
+        rows = self.conn.execute(
+            "SELECT url, title, state, attempts, last_error, first_seen_at FROM items "
+            "WHERE source = ? AND (state = 'failed' OR (state = 'pending' AND attempts >= ?)) "
+            "ORDER BY first_seen_at, rowid",
+            (source, min_attempts),
+        ).fetchall()
+        return [TroubledItem(r[0], r[1], r[2], r[3], r[4], _time(r[5])) for r in rows]  # type: ignore[arg-type]
 
     def finish_item(self, source: str, key: str, relevance: str) -> None:
         self.conn.execute(
@@ -389,18 +430,29 @@ class Store:
             (relevance, source, key),
         )
 
-    def fail_item(self, source: str, key: str, error: str, *, max_attempts: int) -> bool:
-        """Count a failed detail fetch; returns True when the item is given up on."""
+    def fail_item(
+        self,
+        source: str,
+        key: str,
+        error: str,
+        *,
+        now: datetime,
+        quick_attempts: int,
+        give_up_after: timedelta,
+    ) -> tuple[int, bool]:
+        """Count a failed release-page fetch: (attempts so far, given up). An item is given up
+        on only after its quick attempts and once it has kept failing for `give_up_after` since
+        it was first seen."""
         self.conn.execute(
-            "UPDATE items SET attempts = attempts + 1, last_error = ?, "
-            "state = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending' END "
-            "WHERE source = ? AND key = ?",
-            (error, max_attempts, source, key),
+            "UPDATE items SET attempts = attempts + 1, last_error = ?, last_attempt_at = ?, "
+            "state = CASE WHEN attempts + 1 >= ? AND first_seen_at <= ? THEN 'failed' "
+            "ELSE 'pending' END WHERE source = ? AND key = ?",
+            (error, _iso(now), quick_attempts, _iso(now - give_up_after), source, key),
         )
         row = self.conn.execute(
-            "SELECT state FROM items WHERE source = ? AND key = ?", (source, key)
+            "SELECT attempts, state FROM items WHERE source = ? AND key = ?", (source, key)
         ).fetchone()
-        return bool(row and row[0] == "failed")
+        return (int(row[0]), row[1] == "failed") if row else (0, False)
 
     # -- events ---------------------------------------------------------------------------------
     def events_near(self, series: str, around: date | None, days: int = 90) -> list[EventRow]:

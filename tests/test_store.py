@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -60,17 +60,33 @@ def test_pending_items_survive_a_reopen_and_finish_once(tmp_path: Path) -> None:
             store.add_pending("s", items[:1], baseline=False, now=NOW)  # no duplicates
         store.finish_item("s", "k0", "none")
     with Store.open(db) as store:  # as after a crash: the rest is still pending
-        assert [p.key for p in store.pending_items("s")] == ["k1", "k2"]
+        assert [p.key for p in pending(store)] == ["k1", "k2"]
         assert store.known_keys("s", ["k0", "k1", "zz"]) == {"k0", "k1"}
 
 
-def test_failed_items_are_given_up_after_max_attempts(tmp_path: Path) -> None:
+def pending(store: Store, now: datetime = NOW) -> list:
+    return store.pending_items("s", now=now, quick_attempts=2, retry_every=timedelta(days=1))
+
+
+def test_failing_items_retry_quickly_then_daily_then_are_given_up(tmp_path: Path) -> None:
+    def fail(now: datetime) -> tuple[int, bool]:
+        return store.fail_item(
+            "s", "k", "HTTP 500", now=now, quick_attempts=2, give_up_after=timedelta(days=7)
+        )
+
     with Store.open(tmp_path / "x.sqlite3") as store:
         store.add_pending("s", [ListingItem(url="u", key="k", title="t")], baseline=False, now=NOW)
-        assert store.fail_item("s", "k", "HTTP 500", max_attempts=2) is False
-        assert [p.attempts for p in store.pending_items("s")] == [1]
-        assert store.fail_item("s", "k", "HTTP 500", max_attempts=2) is True
-        assert store.pending_items("s") == []
+        assert fail(NOW) == (1, False)
+        assert [p.attempts for p in pending(store)] == [1]  # quick retry: due at once
+        assert fail(NOW) == (2, False)
+        assert pending(store) == []  # now daily: not due again the same day...
+        assert [p.key for p in pending(store, NOW + timedelta(days=1))] == ["k"]  # ...next day
+        troubled = store.troubled_items("s", min_attempts=2)
+        assert [(t.url, t.state, t.attempts) for t in troubled] == [("u", "pending", 2)]
+        assert fail(NOW + timedelta(days=3)) == (3, False)
+        assert fail(NOW + timedelta(days=8)) == (4, True)  # a week of failures: given up
+        assert pending(store, NOW + timedelta(days=30)) == []
+        assert [t.state for t in store.troubled_items("s", min_attempts=2)] == ["failed"]
 
 
 def test_rollback_leaves_nothing(tmp_path: Path) -> None:

@@ -114,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _setup_logging(args.verbose)
 
+    import sqlite3
+
     from state import LockHeld, StoreError
     from watcher.config import ConfigError, load_settings
 
@@ -124,6 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands.dispatch(args, settings)
     except (ConfigError, StoreError, UserError) as exc:
         print(f"jucip-watch: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except sqlite3.Error as exc:
+        # A database damaged after it opened (a bad sector, a foreign writer).
+        print(f"jucip-watch: database problem: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except LockHeld as exc:
         print(f"jucip-watch: {exc}", file=sys.stderr)

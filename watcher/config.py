@@ -11,6 +11,7 @@ and reports the path of a mistake, and imports in a few milliseconds, which matt
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
@@ -50,6 +51,8 @@ def parse_duration(value: Any) -> float:
         if not m:
             raise ValueError(f"{value!r} is not a duration (use e.g. 30, '15m', '2h', '30d')")
         seconds = float(m.group(1)) * _UNIT[m.group(2)]
+    if not math.isfinite(seconds):
+        raise ValueError(f"{value!r} is not a finite duration")
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
     return seconds
@@ -104,7 +107,6 @@ class _SourceBase(_Strict, tag_field="kind"):
     interval: Seconds | None = None
     stale_after: Seconds = Seconds(30 * 86400.0)
     host_spacing: Seconds | None = None
-    max_pages: Annotated[int, msgspec.Meta(ge=1, le=20)] = 1
 
     @property
     def kind(self) -> str:
@@ -130,7 +132,8 @@ class CommerceApiSource(_SourceBase, tag="commerce-api"):
 
 
 class CommerceHtmlSource(_SourceBase, tag="commerce-html"):
-    pass
+    # The listing is paged (?page=N); METI's listings and feeds are single pages.
+    max_pages: Annotated[int, msgspec.Meta(ge=1, le=20)] = 1
 
 
 class MetiJaSource(_SourceBase, tag="meti-ja"):
@@ -154,6 +157,23 @@ class HtmlSource(_SourceBase, tag="html", kw_only=True):
     title: str | None = None
     date: str | None = None
     detail_body: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # A typo in a selector is a config error now, not an "internal error" at every poll.
+        import soupsieve
+
+        for key in ("item", "link", "title", "date", "detail_body"):
+            selector = getattr(self, key)
+            if selector is None:
+                continue
+            try:
+                soupsieve.compile(selector)
+            except soupsieve.SelectorSyntaxError as exc:
+                first = str(exc).splitlines()[0]
+                raise ValueError(
+                    f"{key} = {selector!r} is not a valid CSS selector: {first}"
+                ) from None
 
 
 _KINDS = ("commerce-api", "commerce-html", "meti-ja", "meti-en", "rss", "html")

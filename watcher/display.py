@@ -117,7 +117,11 @@ def _ago(when: datetime | None, now: datetime) -> str:
     return f"{minutes // 1440} d ago"
 
 
-def print_sources(rows: Sequence[tuple[Any, SourceState | None]], now: datetime) -> None:
+def print_sources(
+    rows: Sequence[tuple[Any, SourceState | None]],
+    now: datetime,
+    troubled: dict[str, list[Any]] | None = None,
+) -> None:
     from rich.table import Table
 
     table = Table(title="Source health")
@@ -148,7 +152,15 @@ def print_sources(rows: Sequence[tuple[Any, SourceState | None]], now: datetime)
             st.newest_item_date.isoformat() if st and st.newest_item_date else "",
             _esc(detail),
         )
-    _console().print(table)
+    console = _console()
+    console.print(table)
+    for name, items in (troubled or {}).items():
+        for t in items:
+            what = "given up" if t.state == "failed" else "retrying daily"
+            console.print(
+                f"[bold red]{_esc(name)}[/]: release page {what} after {t.attempts} attempts: "
+                f"{_esc(t.url)} ({_esc(t.last_error)})"
+            )
 
 
 def print_history(docs: Sequence[DocumentRow]) -> None:

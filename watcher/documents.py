@@ -34,21 +34,29 @@ def document_from_html(html: str, url: str) -> Document:
     return generic_document(html, url)
 
 
-def _title(head: tuple[str, ...], text: str) -> str:
-    """The title of a plain-text release: the last substantial chrome line before the body."""
+def _title(head: tuple[str, ...]) -> str:
+    """The title of a plain-text release: the last substantial line before the body. A text
+    that starts straight with its body has none (its first sentence is not a title)."""
     for line in reversed(head):
         line = normalise(line)
         if _DATE_ONLY.match(line):
             continue
         if (is_japanese(line) and len(line) >= 8) or len(line.split()) >= 4:
             return line
-    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    return normalise(first)[:200]
+    return ""
 
 
 def document_from_text(raw: str, url: str) -> Document:
     cleaned = clean_text(raw)
-    title = _title(cleaned.head, raw)
+    if not cleaned.text.strip():
+        # A single block (a pasted paragraph, a one-line file): it is the text, not chrome.
+        return Document(
+            url=url,
+            title="",
+            text=raw.strip(),
+            lang="ja" if is_japanese(raw) else "en",
+        )
+    title = _title(cleaned.head)
     # The date line nearest the body is the release's own; a repost's masthead date comes first.
     dated = [parse_date(line) for line in cleaned.head if is_date_line(line)]
     return Document(

@@ -1,9 +1,14 @@
-"""One poll of one source: listing -> new items -> detail pages -> judge -> archive.
+"""One poll of one source: listing -> new items -> release pages -> judge -> archive.
 
 The order of writes is what makes a crash harmless: new listing items are recorded as pending
 together with the listing's validators; each item is then judged and archived in its own
 transaction. A failed fetch writes nothing but the source's health, so nothing is marked seen that
 was not judged, and a restart resumes with the pending items.
+
+A release page that keeps failing is never dropped quietly: after a few quick retries it is
+retried daily and reported on every pass, and only given up on (still listed by `sources`) when
+it has failed for a week. A release page that is blocked or throttled stops the pass and pauses
+the source like a blocked listing would; it costs the item no attempt.
 """
 
 from __future__ import annotations
@@ -18,16 +23,22 @@ from typing import Any
 from state.store import PendingItem, SourceState, Store
 from watcher.archive import Analyzer, Archive, Judgement
 from watcher.config import Settings, SourceConfig
-from watcher.fetch import Fetcher, FetchResult, Validators
+from watcher.fetch import Fetcher, FetchResult, Validators, redact
 from watcher.models import Document, ListingItem, SourceStatus
 from watcher.sources import adapter_for
 from watcher.sources.base import Adapter, LayoutChanged
 
 log = logging.getLogger("watcher.pipeline")
 
-MAX_DETAIL_ATTEMPTS = 5
+# A failing release page is retried on every poll this many times, then once a day...
+QUICK_ATTEMPTS = 5
+RETRY_EVERY = timedelta(days=1)
+# ...and given up on (still listed by `sources`) once it has failed for this long.
+GIVE_UP_AFTER = timedelta(days=7)
 # After repeated failures a source is polled less often, up to this pause.
 MAX_BACKOFF = timedelta(hours=6)
+# Failures that say "the host refuses us now": stop the pass, pause, count no attempt.
+_REFUSALS = (SourceStatus.BLOCKED, SourceStatus.RATE_LIMITED)
 
 Progress = Callable[[str, int, int], None]
 
@@ -68,6 +79,10 @@ class SourceReport:
     retry_after: float | None = None
     releases: list[ReleaseReport] = field(default_factory=list)
 
+    def fail(self, status: SourceStatus, error: str, retry_after: float | None = None) -> None:
+        # Every message may quote a URL; a source URL may carry an API key.
+        self.status, self.error, self.retry_after = status, redact(error), retry_after
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -75,6 +90,14 @@ class SourceReport:
             "items": self.items,
             "error": self.error,
         }
+
+
+def _failed(
+    name: str, status: SourceStatus, error: str, retry_after: float | None = None
+) -> SourceReport:
+    report = SourceReport(name, SourceStatus.OK)
+    report.fail(status, error, retry_after)
+    return report
 
 
 @dataclass(slots=True)
@@ -127,45 +150,64 @@ class Poller:
         self.baseline = baseline
         self.clock = clock
         self.progress = progress
+        # A dry run archives nothing, so it remembers what it reported to report it once.
+        self._reported: set[str] = set()
 
     async def check(self, names: Sequence[str] = ()) -> CheckReport:
         """Poll the named sources (all enabled ones when none are named) concurrently.
 
         Sources on different hosts proceed in parallel; the fetcher spaces requests per host.
+        A source paused after Retry-After or repeated failures is skipped (and reported) unless
+        it is named: naming it is the user overriding the pause.
         """
         if names:
             sources = [self.settings.source(n) for n in names]
         else:
-            sources = [s for s in self.settings.sources if s.enabled]
-        reports = await asyncio.gather(*(self.poll(s) for s in sources))
-        return CheckReport(list(reports))
+            sources = [s for s in self.settings.all_sources() if s.enabled]
+        polls = (self.poll(s, respect_pause=not names) for s in sources)
+        return CheckReport(list(await asyncio.gather(*polls)))
 
     # -- one source ------------------------------------------------------------------------------
-    async def poll(self, cfg: SourceConfig) -> SourceReport:
+    async def poll(self, cfg: SourceConfig, *, respect_pause: bool = True) -> SourceReport:
+        state = self.store.source_state(cfg.name)
+        now = self.clock()
+        if respect_pause and state and state.paused_until and state.paused_until > now:
+            status = SourceStatus(state.status) if state.status else SourceStatus.RATE_LIMITED
+            if not status.failed:
+                status = SourceStatus.RATE_LIMITED
+            until = state.paused_until.strftime("%Y-%m-%d %H:%M UTC")
+            return _failed(cfg.name, status, f"paused until {until}; last error: {state.error}")
         adapter = adapter_for(cfg)
         if not self.dry_run:
             self.store.ensure_source(cfg.name, cfg.kind, cfg.url)
-        state = self.store.source_state(cfg.name)
-        now = self.clock()
         try:
             report, items, not_modified = await self._poll_listing(cfg, adapter, state, now)
+            if report.status.failed:
+                self._record_failure(cfg, state, report, now, listing_ok=False)
+                return report
+            baseline = self.baseline and not (state and state.baseline_done)
+            report.new_items = await self._process_items(cfg, adapter, items, baseline, report)
         except Exception as exc:  # an adapter bug must not take the other sources down
-            log.exception("source %s: unexpected failure", cfg.name)
-            report, items, not_modified = (
-                SourceReport(cfg.name, SourceStatus.ERROR, error=f"internal error: {exc}"),
-                [],
-                False,
+            log.error(
+                "source %s: unexpected failure: %s",
+                cfg.name,
+                exc,
+                exc_info=log.isEnabledFor(logging.DEBUG),
             )
-        if report.status.failed:
-            self._record_failure(cfg, state, report, now)
+            report = _failed(cfg.name, SourceStatus.ERROR, f"internal error: {exc}")
+            self._record_failure(cfg, state, report, now, listing_ok=False)
             return report
-
-        baseline = self.baseline and not (state and state.baseline_done)
-        new = await self._process_items(cfg, adapter, items, baseline, report)
-        report.new_items = new
+        if report.status in _REFUSALS:
+            self._record_failure(cfg, state, report, now, listing_ok=True)
+            return report
         newest = max((i.date for i in items if i.date), default=None)
-        self._finish(cfg, state, report, now, newest, baseline, not_modified)
+        self._finish(cfg, state, report, now, newest, not_modified)
         return report
+
+    def _validator_key(self, url: str) -> str:
+        # Stored under the redacted URL: no API key in the database, and the validators
+        # survive a change of key.
+        return redact(url)
 
     async def _poll_listing(
         self, cfg: SourceConfig, adapter: Adapter, state: SourceState | None, now: datetime
@@ -175,7 +217,7 @@ class Poller:
         spacing = self.settings.spacing_of(cfg)
         fetched: list[tuple[str, FetchResult]] = []
         for page, url in enumerate(adapter.listing_urls()):
-            etag, last_modified = self.store.validators(url)
+            etag, last_modified = self.store.validators(self._validator_key(url))
             result = await self.fetcher.get(
                 url, validators=Validators(etag, last_modified), spacing=spacing
             )
@@ -185,28 +227,15 @@ class Poller:
                     return SourceReport(cfg.name, SourceStatus.NOT_MODIFIED), [], True
                 break
             if not result.ok:
-                report = SourceReport(
-                    cfg.name, result.status, error=result.error, retry_after=result.retry_after
-                )
-                return report, [], False
+                failed = _failed(cfg.name, result.status, result.error or "", result.retry_after)
+                return failed, [], False
             try:
                 page_items = adapter.parse_listing(result.text or "", result.final_url)
             except LayoutChanged as exc:
-                return (
-                    SourceReport(cfg.name, SourceStatus.LAYOUT_CHANGED, error=str(exc)),
-                    [],
-                    False,
-                )
+                return _failed(cfg.name, SourceStatus.LAYOUT_CHANGED, str(exc)), [], False
             if not page_items:
-                return (
-                    SourceReport(
-                        cfg.name,
-                        SourceStatus.LAYOUT_CHANGED,
-                        error=f"listing {result.final_url} parsed to zero items",
-                    ),
-                    [],
-                    False,
-                )
+                message = f"listing {result.final_url} parsed to zero items"
+                return _failed(cfg.name, SourceStatus.LAYOUT_CHANGED, message), [], False
             items.extend(page_items)
             fetched.append((url, result))
 
@@ -224,8 +253,15 @@ class Poller:
                 )
                 for url, result in fetched:
                     v = result.validators
-                    self.store.set_validators(url, v.etag, v.last_modified, now)
+                    self.store.set_validators(
+                        self._validator_key(url), v.etag, v.last_modified, now
+                    )
         return SourceReport(cfg.name, SourceStatus.OK, items=len(items)), items, False
+
+    def _pending(self, source: str) -> list[PendingItem]:
+        return self.store.pending_items(
+            source, now=self.clock(), quick_attempts=QUICK_ATTEMPTS, retry_every=RETRY_EVERY
+        )
 
     async def _process_items(
         self,
@@ -247,7 +283,7 @@ class Poller:
             todo += [p for p in self._pending(cfg.name) if p.key not in by_key]
         else:
             todo = self._pending(cfg.name)
-        failures: list[str] = []
+        failures: dict[str, str] = {}  # url -> the line to report
         done = 0
         for n, pending in enumerate(todo, 1):
             if self.progress:
@@ -259,45 +295,90 @@ class Poller:
                 date=pending.item_date,
                 lang=adapter.lang,
             )
-            doc, error, layout = await self._document(cfg, adapter, item)
-            if doc is None:
-                failures.append(f"{item.url}: {error}")
-                if layout:
-                    report.status = SourceStatus.LAYOUT_CHANGED
-                if not self.dry_run:
-                    with self.store.transaction():
-                        self.store.fail_item(
-                            cfg.name, item.key, error or "failed", max_attempts=MAX_DETAIL_ATTEMPTS
-                        )
+            doc, failed = await self._document(cfg, adapter, item)
+            if doc is not None:
+                self._judge_and_store(cfg, item, doc, pending.baseline, report)
+                done += 1
                 continue
-            self._judge_and_store(cfg, item, doc, pending.baseline, report)
-            done += 1
-        if failures:
-            if report.status is not SourceStatus.LAYOUT_CHANGED:
-                report.status = SourceStatus.ERROR
-            more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
-            report.error = f"{len(failures)} release page(s) failed: {failures[0]}{more}"
+            assert failed is not None
+            if failed.status in _REFUSALS:
+                # The host refuses us now: every further request would be refused too.
+                report.fail(
+                    failed.status, f"release page {item.url}: {failed.error}", failed.retry_after
+                )
+                return done
+            if failed.status is SourceStatus.LAYOUT_CHANGED:
+                report.status = SourceStatus.LAYOUT_CHANGED
+            failures[item.url] = self._count_failure(cfg, item, failed.error or failed.status.value)
+        self._report_failures(cfg, report, failures)
         return done
 
-    def _pending(self, source: str) -> list[PendingItem]:
-        return self.store.pending_items(source)
+    def _count_failure(self, cfg: SourceConfig, item: ListingItem, error: str) -> str:
+        """Record one failed attempt at a release page; returns the line to report."""
+        if self.dry_run:
+            return f"{item.url}: {error}"
+        with self.store.transaction():
+            attempts, gave_up = self.store.fail_item(
+                cfg.name,
+                item.key,
+                error,
+                now=self.clock(),
+                quick_attempts=QUICK_ATTEMPTS,
+                give_up_after=GIVE_UP_AFTER,
+            )
+        if gave_up:
+            log.error(
+                "source %s: gave up on %s after %d attempts: %s",
+                cfg.name,
+                item.url,
+                attempts,
+                error,
+            )
+            return f"gave up on {item.url} after {attempts} attempts: {error}"
+        if attempts >= QUICK_ATTEMPTS:
+            line = (
+                f"{item.url} failed {attempts} times, retrying daily "
+                f"(giving up after {GIVE_UP_AFTER.days} days): {error}"
+            )
+            log.error("source %s: %s", cfg.name, line)
+            return line
+        return f"{item.url}: {error}"
+
+    def _report_failures(
+        self, cfg: SourceConfig, report: SourceReport, failures: dict[str, str]
+    ) -> None:
+        # Pages still failing after the quick retries, but not tried in this pass (they wait
+        # for their daily retry), keep the source in error: a JUCIP release may be among them.
+        waiting = [
+            t
+            for t in self.store.troubled_items(cfg.name, min_attempts=QUICK_ATTEMPTS)
+            if t.state == "pending" and t.url not in failures
+        ]
+        lines = list(failures.values()) + [
+            f"{t.url} failed {t.attempts} times, retrying daily: {t.last_error}" for t in waiting
+        ]
+        if not lines:
+            return
+        status = report.status if report.status.failed else SourceStatus.ERROR
+        more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
+        report.fail(status, f"{len(lines)} release page(s) failed: {lines[0]}{more}")
 
     async def _document(
         self, cfg: SourceConfig, adapter: Adapter, item: ListingItem
-    ) -> tuple[Document | None, str | None, bool]:
-        """The item's document, or (None, error, layout_changed)."""
+    ) -> tuple[Document | None, FetchResult | _LayoutFailure | None]:
+        """The item's document, or (None, what failed)."""
         if item.body_html is not None:
             try:
-                return adapter.document_from_item(item), None, False
+                return adapter.document_from_item(item), None
             except LayoutChanged as exc:
-                return None, str(exc), True
+                return None, _LayoutFailure(str(exc))
         result = await self.fetcher.get(item.url, spacing=self.settings.spacing_of(cfg))
         if not result.ok:
-            return None, result.error or result.status.value, False
+            return None, result
         try:
-            return adapter.parse_detail(result.text or "", item), None, False
+            return adapter.parse_detail(result.text or "", item), None
         except LayoutChanged as exc:
-            return None, str(exc), True
+            return None, _LayoutFailure(str(exc))
 
     def _judge_and_store(
         self,
@@ -309,20 +390,21 @@ class Poller:
     ) -> None:
         judgement: Judgement = self.archive.analyzer.judge(doc)
         relevance = judgement.detection.relevance.value
-        report_it = judgement.relevant
+        # The same release through a second source (the Commerce API and the Commerce
+        # listing) or a second page is not news twice.
+        report_it = judgement.relevant and self.store.document_by_url(doc.url) is None
         event_id, new_event = None, False
-        if not self.dry_run:
+        if self.dry_run:
+            report_it = report_it and doc.url not in self._reported
+            self._reported.add(doc.url)
+        else:
             now = self.clock()
             with self.store.transaction():
-                if judgement.relevant and self.store.document_by_url(doc.url) is None:
+                if report_it:
                     archived = self.archive.add(
                         doc, judgement, source=cfg.name, origin="poll", baseline=baseline, now=now
                     )
                     event_id, new_event = archived.event_id, archived.new_event
-                elif judgement.relevant:
-                    # Already archived through another source (Commerce API and listing): the
-                    # same release is not news twice.
-                    report_it = False
                 self.store.finish_item(cfg.name, item.key, relevance)
         if report_it:
             report.releases.append(
@@ -365,13 +447,12 @@ class Poller:
         report: SourceReport,
         now: datetime,
         newest: date | None,
-        baseline: bool,
         not_modified: bool,
     ) -> None:
         if not report.status.failed:
             stale = self._stale_error(cfg, state, newest, now)
             if stale:
-                report.status, report.error = SourceStatus.STALE, stale
+                report.fail(SourceStatus.STALE, stale)
         if self.dry_run:
             return
         listing_ok = report.status is not SourceStatus.LAYOUT_CHANGED
@@ -388,7 +469,13 @@ class Poller:
         )
 
     def _record_failure(
-        self, cfg: SourceConfig, state: SourceState | None, report: SourceReport, now: datetime
+        self,
+        cfg: SourceConfig,
+        state: SourceState | None,
+        report: SourceReport,
+        now: datetime,
+        *,
+        listing_ok: bool,
     ) -> None:
         if self.dry_run:
             return
@@ -403,8 +490,20 @@ class Poller:
             cfg.name,
             status=report.status.value,
             error=report.error,
-            items=None,
+            items=report.items if listing_ok else None,
             now=now,
             ok=False,
             paused_until=pause,
+            # A listing read in full is the baseline even if its release pages were refused:
+            # what appears later is news.
+            baseline_done=listing_ok,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _LayoutFailure:
+    """A release page whose markup the adapter does not know (shaped like a FetchResult)."""
+
+    error: str
+    status: SourceStatus = SourceStatus.LAYOUT_CHANGED
+    retry_after: float | None = None

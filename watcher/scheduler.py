@@ -31,17 +31,18 @@ async def _poll_one(poller: Poller, cfg: SourceConfig) -> None:
     if state and state.paused_until and state.paused_until > now:
         log.info("source=%s skipped: paused until %s", cfg.name, state.paused_until.isoformat())
         return
-    started, cpu = time.monotonic(), time.process_time()
+    started = time.monotonic()
     report = await poller.poll(cfg)
+    # Wall time only: sources poll concurrently in one process, so a per-source CPU figure
+    # would include the others' work.
     log.info(
-        "source=%s status=%s items=%d new=%d releases=%d wall=%.2fs cpu=%.1fms%s",
+        "source=%s status=%s items=%d new=%d releases=%d wall=%.2fs%s",
         cfg.name,
         report.status.value,
         report.items,
         report.new_items,
         len(report.releases),
         time.monotonic() - started,
-        (time.process_time() - cpu) * 1000,
         f" error={report.error}" if report.error else "",
     )
     if report.status.failed:

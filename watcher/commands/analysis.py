@@ -43,6 +43,14 @@ def _fetch(url: str, settings: Settings) -> Document:
 def load_document(target: str, settings: Settings) -> Document:
     """A Document from a URL, an HTML file or a text file; UserError for anything else."""
     if _URL.match(target):
+        from urllib.parse import urlsplit
+
+        try:
+            host = urlsplit(target).hostname
+        except ValueError as exc:
+            raise UserError(f"not a valid URL: {target} ({exc})") from None
+        if not host:
+            raise UserError(f"not a valid URL: {target} (no host)")
         return _fetch(target, settings)
     path = Path(target)
     if not path.exists():
@@ -105,7 +113,8 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 def _archived(store: Store | None, ref: str) -> Statement:
     if store is None:
         raise UserError(f"no archive yet to look up release {ref}: run `jucip-watch check` first")
-    row = store.document(int(ref))
+    doc_id = int(ref)
+    row = store.document(doc_id) if doc_id < 2**63 else None  # SQLite integers are 64-bit
     if row is None:
         raise UserError(f"no archived release with id {ref} (see `jucip-watch history`)")
     if row.statement is None:
@@ -129,6 +138,12 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
         if args.old:
             old = _resolve(args.old, settings, analyzer, store)
             new = _resolve(args.new, settings, analyzer, store)
+            if old.when and new.when and old.when > new.when:
+                print(
+                    f"jucip-watch: note: OLD ({old.when}) is later than NEW ({new.when}); "
+                    "comparing in the order given",
+                    file=sys.stderr,
+                )
             archive = [Statement.from_dict(s) for _, s in store.statements()] if store else []
         else:
             if store is None:
@@ -156,6 +171,9 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     analyzer = Analyzer.from_settings(settings)
     doc = load_document(args.target, settings)
+    if args.series and args.series not in analyzer.catalog.ids:
+        known = ", ".join(analyzer.catalog.ids)
+        raise UserError(f"unknown series {args.series!r} (known: {known}; add one with [[series]])")
     judgement = analyzer.judge(doc)
     if not judgement.relevant:
         if not args.series:

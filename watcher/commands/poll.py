@@ -6,12 +6,15 @@ import argparse
 import asyncio
 import json
 import sys
+from pathlib import Path
 
 from state import Store, WriterLock
 from watcher.cli import EXIT_OK, EXIT_SOURCES_FAILED
 from watcher.config import Settings
 from watcher.fetch import Fetcher
 from watcher.pipeline import CheckReport, Poller
+
+MEMORY = Path(":memory:")
 
 
 def open_store(settings: Settings, *, dry_run: bool) -> Store:
@@ -40,7 +43,9 @@ async def _check(args: argparse.Namespace, settings: Settings) -> CheckReport:
                     baseline=not args.no_baseline,
                     progress=progress,
                 )
-                if not args.dry_run:
+                if not args.dry_run or store.path == MEMORY:
+                    # A dry run with no database yet seeds its throwaway store, so it reports
+                    # what a real first run would (not the bundled statements as new).
                     poller.archive.seed_bundled_history(poller.clock())
                 return await poller.check(names)
     finally:

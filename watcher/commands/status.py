@@ -19,12 +19,18 @@ def _iso(value: Any) -> Any:
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    from watcher.pipeline import QUICK_ATTEMPTS
+
     db = settings.storage.database
-    states = {}
+    states, troubled = {}, {}
     if db.exists():
         with Store.open(db, readonly=True) as store:
             states = {s.name: s for s in store.source_states()}
-    rows = [(cfg, states.get(cfg.name)) for cfg in settings.sources]
+            troubled = {
+                cfg.name: store.troubled_items(cfg.name, min_attempts=QUICK_ATTEMPTS)
+                for cfg in settings.all_sources()
+            }
+    rows = [(cfg, states.get(cfg.name)) for cfg in settings.all_sources()]
     now = datetime.now(UTC)
     if args.json:
         out = []
@@ -43,12 +49,24 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
                     "newest_item_date": _iso(st.newest_item_date) if st else None,
                     "consecutive_failures": st.consecutive_failures if st else 0,
                     "paused_until": _iso(st.paused_until) if st else None,
+                    # Release pages that keep failing ("pending", retried daily) or were given
+                    # up on ("failed"): a JUCIP release may be among them.
+                    "troubled_items": [
+                        {
+                            "url": t.url,
+                            "title": t.title,
+                            "state": t.state,
+                            "attempts": t.attempts,
+                            "error": t.last_error,
+                        }
+                        for t in troubled.get(cfg.name, [])
+                    ],
                 }
             )
         json.dump({"config": settings.origin, "sources": out}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print_sources(rows, now)
+        print_sources(rows, now, troubled)
     return EXIT_OK
 
 
