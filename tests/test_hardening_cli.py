@@ -1,4 +1,4 @@
-"""Review: bad inputs that should be one line + exit 1, never a traceback. No mocks."""
+"""Bad inputs are one line and exit 1, never a traceback (found in review). No mocks."""
 
 from __future__ import annotations
 
@@ -34,7 +34,6 @@ def test_database_in_uncreatable_directory(
     )
     seed = str(next(SEEDS.glob("000_*.txt")))
     for args in (["check"], ["import", seed]):
-        # Today: FileNotFoundError from WriterLock.acquire's mkdir escapes main().
         try:
             code = main(["--config", str(cfg), *args])
         except OSError as exc:
@@ -84,7 +83,6 @@ def test_import_under_unknown_series_is_refused(
     page = tmp_path / "p.html"
     page.write_text("<html><body><p>Ministers met and talked about the weather.</p></body></html>")
     code = main(["--config", str(cfg), "import", str(page), "--series", "no-such-series"])
-    # Today: exit 0, archived under a series id nothing knows ("Imported release N:  (...)").
     one_line_exit_1(code, capsys.readouterr().err)
 
 
@@ -113,8 +111,7 @@ def test_bad_css_selector_is_a_config_error(
     )
     code = main(["--config", str(cfg), "check", "--json"])
     out, err = capsys.readouterr()
-    # Today: exit 3, status error "internal error: Malformed attribute selector", and a full
-    # traceback on stderr at default verbosity.
+    # A typo in a selector is a config error, not an "internal error" at every poll.
     assert "Traceback" not in err
     one_line_exit_1(code, err)
     assert out == "" or json.loads(out)

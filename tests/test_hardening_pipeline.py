@@ -1,4 +1,5 @@
-"""Review: defects in the poll pipeline (detail-page failures, pauses, secrets, dry run).
+"""The poll pipeline under hostile conditions (found in review): refused release pages, pauses,
+secrets, dry runs.
 
 Real CLI, real loopback ReplayServer, recorded sites; no mocks.
 """
@@ -57,7 +58,7 @@ def test_rate_limited_release_page_is_reported_as_rate_limited_and_pauses_source
     code, report = check(cfg, capsys)
     assert code == 3
     status = report["sources"][0]["status"]
-    # Today: "error" -- the throttling is hidden, and the source is not paused.
+    # Not "error": the throttling must show, and pause the source.
     assert status == "rate_limited", status
     assert source_row(tmp_path / "db.sqlite3", "meti-ja")["paused_until"] is not None
 
@@ -69,7 +70,7 @@ def test_challenge_on_release_page_is_reported_as_blocked(
     cfg = meti_only(tmp_path, sites)
     code, report = check(cfg, capsys)
     assert code == 3
-    # Today: "error" (contract: 403 / challenge = blocked).
+    # The contract: 403 / challenge = blocked, on a release page as on a listing.
     assert report["sources"][0]["status"] == "blocked"
 
 
@@ -124,7 +125,7 @@ def test_api_key_never_in_output_or_database(
         dump = "\n".join(conn.iterdump())
     finally:
         conn.close()
-    assert KEY not in dump  # today: sources.error and validators.url hold the key
+    assert KEY not in dump
 
 
 def test_api_key_not_stored_in_validators(
@@ -170,4 +171,4 @@ def test_dry_run_on_existing_database_writes_no_file(
     before = sorted(p.name for p in tmp_path.iterdir())
     assert check(cfg, capsys, "--dry-run")[0] == 0
     after = sorted(p.name for p in tmp_path.iterdir())
-    assert after == before  # today: db.sqlite3-wal and db.sqlite3-shm appear
+    assert after == before  # no -wal/-shm side files either

@@ -122,3 +122,22 @@ def test_second_writer_is_told_who_holds_the_lock(tmp_path: Path) -> None:
     # The kernel released the dead holder's lock: no stale lock file blocks us.
     with WriterLock(db, purpose="check"):
         pass
+
+
+def test_a_schema_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
+    db = tmp_path / "old.sqlite3"
+    first = (Path(__file__).parent.parent / "state/migrations/0001_initial.sql").read_text()
+    conn = sqlite3.connect(db)
+    conn.executescript(first + "\nPRAGMA user_version = 1;")
+    conn.execute(
+        "INSERT INTO items (source, key, url, title, state, first_seen_at) "
+        "VALUES ('s', 'k', 'u', 't', 'pending', ?)",
+        (NOW.isoformat(),),
+    )
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="run `jucip-watch check`"):
+        Store.open(db, readonly=True)  # readers do not migrate; they say what to do
+    with Store.open(db) as store:
+        assert store.schema_version == 2
+        assert [p.key for p in pending(store)] == ["k"]  # the old row survived the upgrade
