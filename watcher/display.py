@@ -63,8 +63,10 @@ def progress_bar(*, enabled: bool) -> Iterator[Progress | None]:
     ) as progress:
 
         def update(source: str, done: int, total: int) -> None:
+            # The empty name is the whole pass: sources polled so far (retries can take a while).
             if source not in bars:
-                bars[source] = progress.add_task(f"{source}: release pages", total=total)
+                label = f"{source}: release pages" if source else "polling sources"
+                bars[source] = progress.add_task(label, total=total)
             progress.update(bars[source], completed=done, total=total)
 
         yield update

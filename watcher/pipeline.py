@@ -40,7 +40,9 @@ MAX_BACKOFF = timedelta(hours=6)
 # Failures that say "the host refuses us now": stop the pass, pause, count no attempt.
 _REFUSALS = (SourceStatus.BLOCKED, SourceStatus.RATE_LIMITED)
 
+# progress(source name, done, total) for release pages; SOURCES_PROGRESS for whole sources.
 Progress = Callable[[str, int, int], None]
+SOURCES_PROGRESS = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,8 +166,19 @@ class Poller:
             sources = [self.settings.source(n) for n in names]
         else:
             sources = [s for s in self.settings.all_sources() if s.enabled]
-        polls = (self.poll(s, respect_pause=not names) for s in sources)
-        return CheckReport(list(await asyncio.gather(*polls)))
+        finished = 0
+
+        async def poll_one(cfg: SourceConfig) -> SourceReport:
+            nonlocal finished
+            report = await self.poll(cfg, respect_pause=not names)
+            finished += 1
+            if self.progress:
+                self.progress(SOURCES_PROGRESS, finished, len(sources))
+            return report
+
+        if self.progress:
+            self.progress(SOURCES_PROGRESS, 0, len(sources))
+        return CheckReport(list(await asyncio.gather(*(poll_one(s) for s in sources))))
 
     # -- one source ------------------------------------------------------------------------------
     async def poll(self, cfg: SourceConfig, *, respect_pause: bool = True) -> SourceReport:
