@@ -307,3 +307,29 @@ def test_killed_mid_poll_resumes_without_loss_or_repeat(
     assert again["releases"] == []
     urls = [d["url"] for d in history(config_path, capsys) if d["origin"] == "poll"]
     assert urls.count(sites["meti"].url(METI_JUCIP)) == 1
+
+
+def test_malformed_html_is_still_read(
+    config_path: Path, sites: dict[str, ReplayServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    meti = sites["meti"]
+    root = meti.root
+    assert root is not None
+    listing = (root / METI_LISTING.lstrip("/")).read_text(encoding="utf-8")
+    # Unclosed list items and divs, a stray closing tag, an unterminated comment at the end.
+    broken_listing = (
+        listing.replace("</li>", "").replace("</div></div>", "</div>").replace("</ul>", "</span>")
+        + "<!-- cut off"
+    )
+    page = (root / METI_JUCIP.lstrip("/")).read_text(encoding="utf-8")
+    broken_page = page.replace("</p>", "").replace("</li>", "<li>").replace("</body>", "")[:-40]
+    meti.add(METI_LISTING, Route(body=broken_listing.encode(), etag='"broken"'))
+    meti.add(METI_JUCIP, Route(body=broken_page.encode()))
+    code, report = check(config_path, capsys, "--source", "meti-ja")
+    assert code == 0
+    assert by_source(report)["meti-ja"]["items"] == 6
+    [release] = report["releases"]
+    assert release["url"] == meti.url(METI_JUCIP) and release["series"] == ["jucip"]
+    docs = history(config_path, capsys)
+    [doc] = [d for d in docs if d["url"] == release["url"]]
+    assert "semiconductors" in doc["topics"] and "export-controls" in doc["topics"]
