@@ -40,15 +40,28 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _readonly_uri(path: Path) -> str:
+def _readonly_snapshot(path: Path) -> sqlite3.Connection:
+    """A consistent in-memory copy of the database, taken without writing anything.
+
+    Readers (`history`, `sources`, `check --dry-run`) must not create SQLite's -wal/-shm side
+    files, and a dry run holds its store for a whole pass while another process may commit.
+    So: with no -wal file beside the real file, no writer is active and the file is opened
+    immutable; otherwise plain read-only (the side files exist already). Either way the content
+    is copied into memory at once and the file closed: the reader works on a snapshot.
+    """
     from urllib.parse import quote
 
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-    # With no -wal file no writer is active (a writer keeps one open), so the file can be read
-    # as immutable: SQLite then creates no -wal/-shm side files, and a dry run leaves no trace.
-    if not Path(str(path) + "-wal").exists():
+    real = path.resolve()  # SQLite keeps the -wal beside the real file, not beside a symlink
+    uri = f"file:{quote(str(real))}?mode=ro"
+    if not Path(str(real) + "-wal").exists():
         uri += "&immutable=1"
-    return uri
+    source = sqlite3.connect(uri, uri=True, isolation_level=None)
+    try:
+        snapshot = sqlite3.connect(":memory:", isolation_level=None)
+        source.backup(snapshot)
+    finally:
+        source.close()
+    return snapshot
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -216,7 +229,7 @@ class Store:
                     raise StoreError(
                         f"no database at {path} yet: run `jucip-watch check` first to create it"
                     )
-                conn = sqlite3.connect(_readonly_uri(path), uri=True, isolation_level=None)
+                conn = _readonly_snapshot(path)
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(path, isolation_level=None, timeout=30)

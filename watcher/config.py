@@ -45,7 +45,10 @@ def parse_duration(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a duration such as 30, '15m', '2h' or '30d'")
     if isinstance(value, int | float):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # TOML integers have no size limit
+            raise ValueError(f"{value} seconds is not a usable duration") from None
     else:
         m = _DURATION.match(str(value))
         if not m:

@@ -15,6 +15,7 @@ from watcher.sources import LayoutChanged, adapter_for_url
 from watcher.textnorm import is_japanese, normalise
 
 _HTML = re.compile(r"<(?:!doctype\s+html|html|head|body|div|p|h1|article|main)\b", re.I)
+_BULLET = re.compile(r"^(?:[-•・*●○▪■]|\(?\d{1,2}[.)]|[①-⑳])\s*")
 _DATE_ONLY = re.compile(r"^[\w ,.年月日()（）-]{0,40}\d{4}[\w ,.年月日()（）-]{0,20}$")
 
 
@@ -39,7 +40,7 @@ def _title(head: tuple[str, ...]) -> str:
     that starts straight with its body has none (its first sentence is not a title)."""
     for line in reversed(head):
         line = normalise(line)
-        if _DATE_ONLY.match(line):
+        if _DATE_ONLY.match(line) or _BULLET.match(line):
             continue
         if (is_japanese(line) and len(line) >= 8) or len(line.split()) >= 4:
             return line
@@ -48,21 +49,20 @@ def _title(head: tuple[str, ...]) -> str:
 
 def document_from_text(raw: str, url: str) -> Document:
     cleaned = clean_text(raw)
-    if not cleaned.text.strip():
-        # A single block (a pasted paragraph, a one-line file): it is the text, not chrome.
-        return Document(
-            url=url,
-            title="",
-            text=raw.strip(),
-            lang="ja" if is_japanese(raw) else "en",
-        )
+    head = [normalise(line) for line in cleaned.head if line.strip()]
     title = _title(cleaned.head)
     # The date line nearest the body is the release's own; a repost's masthead date comes first.
-    dated = [parse_date(line) for line in cleaned.head if is_date_line(line)]
+    dated = [parse_date(line) for line in head if is_date_line(line)]
+    text = cleaned.text
+    if not text.strip():
+        # No line read as prose (a pasted paragraph without a heading, a fact sheet of
+        # bullets): what is not the title or a date line is the body.
+        body = [line for line in head if line != title and not is_date_line(line)]
+        text = "\n\n".join(body) if body else raw.strip()
     return Document(
         url=url,
         title=title,
-        text=cleaned.text,
-        lang="ja" if is_japanese(cleaned.text) else "en",
+        text=text,
+        lang="ja" if is_japanese(text) else "en",
         date=dated[-1] if dated else None,
     )

@@ -163,7 +163,7 @@ class Poller:
         it is named: naming it is the user overriding the pause.
         """
         if names:
-            sources = [self.settings.source(n) for n in names]
+            sources = [self.settings.source(n) for n in dict.fromkeys(names)]
         else:
             sources = [s for s in self.settings.all_sources() if s.enabled]
         finished = 0
@@ -196,7 +196,7 @@ class Poller:
         try:
             report, items, not_modified = await self._poll_listing(cfg, adapter, state, now)
             if report.status.failed:
-                self._record_failure(cfg, state, report, now, listing_ok=False)
+                self._record_failure(cfg, state, report, now, listing_ok=False, items=None)
                 return report
             baseline = self.baseline and not (state and state.baseline_done)
             report.new_items = await self._process_items(cfg, adapter, items, baseline, report)
@@ -204,14 +204,21 @@ class Poller:
             log.error(
                 "source %s: unexpected failure: %s",
                 cfg.name,
-                exc,
+                redact(str(exc)),
                 exc_info=log.isEnabledFor(logging.DEBUG),
             )
             report = _failed(cfg.name, SourceStatus.ERROR, f"internal error: {exc}")
-            self._record_failure(cfg, state, report, now, listing_ok=False)
+            self._record_failure(cfg, state, report, now, listing_ok=False, items=None)
             return report
         if report.status in _REFUSALS:
-            self._record_failure(cfg, state, report, now, listing_ok=True)
+            self._record_failure(
+                cfg,
+                state,
+                report,
+                now,
+                listing_ok=True,
+                items=None if not_modified else report.items,
+            )
             return report
         newest = max((i.date for i in items if i.date), default=None)
         self._finish(cfg, state, report, now, newest, not_modified)
@@ -286,17 +293,18 @@ class Poller:
     ) -> int:
         """Judge every pending item; returns how many were judged in this pass."""
         by_key = {i.key: i for i in listed}
+        todo = self._pending(cfg.name)
         if self.dry_run:
+            # A real poll has just recorded the listing's new items as pending; a dry run
+            # judges them straight from the listing.
             known = self.store.known_keys(cfg.name, list(by_key)) if by_key else set()
             todo = [
                 PendingItem(cfg.name, i.key, i.url, i.title, i.date, baseline, 0)
                 for i in listed
                 if i.key not in known
-            ]
-            todo += [p for p in self._pending(cfg.name) if p.key not in by_key]
-        else:
-            todo = self._pending(cfg.name)
+            ] + todo
         failures: dict[str, str] = {}  # url -> the line to report
+        judged: set[str] = set()
         done = 0
         for n, pending in enumerate(todo, 1):
             if self.progress:
@@ -311,6 +319,7 @@ class Poller:
             doc, failed = await self._document(cfg, adapter, item)
             if doc is not None:
                 self._judge_and_store(cfg, item, doc, pending.baseline, report)
+                judged.add(item.url)
                 done += 1
                 continue
             assert failed is not None
@@ -323,7 +332,7 @@ class Poller:
             if failed.status is SourceStatus.LAYOUT_CHANGED:
                 report.status = SourceStatus.LAYOUT_CHANGED
             failures[item.url] = self._count_failure(cfg, item, failed.error or failed.status.value)
-        self._report_failures(cfg, report, failures)
+        self._report_failures(cfg, report, failures, judged)
         return done
 
     def _count_failure(self, cfg: SourceConfig, item: ListingItem, error: str) -> str:
@@ -334,7 +343,7 @@ class Poller:
             attempts, gave_up = self.store.fail_item(
                 cfg.name,
                 item.key,
-                error,
+                redact(error),
                 now=self.clock(),
                 quick_attempts=QUICK_ATTEMPTS,
                 give_up_after=GIVE_UP_AFTER,
@@ -358,14 +367,15 @@ class Poller:
         return f"{item.url}: {error}"
 
     def _report_failures(
-        self, cfg: SourceConfig, report: SourceReport, failures: dict[str, str]
+        self, cfg: SourceConfig, report: SourceReport, failures: dict[str, str], judged: set[str]
     ) -> None:
         # Pages still failing after the quick retries, but not tried in this pass (they wait
         # for their daily retry), keep the source in error: a JUCIP release may be among them.
         waiting = [
             t
             for t in self.store.troubled_items(cfg.name, min_attempts=QUICK_ATTEMPTS)
-            if t.state == "pending" and t.url not in failures
+            # (a dry run does not record a page that works again: `judged` says it did)
+            if t.state == "pending" and t.url not in failures and t.url not in judged
         ]
         lines = list(failures.values()) + [
             f"{t.url} failed {t.attempts} times, retrying daily: {t.last_error}" for t in waiting
@@ -468,17 +478,19 @@ class Poller:
                 report.fail(SourceStatus.STALE, stale)
         if self.dry_run:
             return
-        listing_ok = report.status is not SourceStatus.LAYOUT_CHANGED
         self.store.record_poll(
             cfg.name,
             status=report.status.value,
             error=report.error,
             items=None if not_modified else report.items,
             now=now,
-            ok=listing_ok,
+            # A release page in an unknown layout makes the source unhealthy...
+            ok=report.status is not SourceStatus.LAYOUT_CHANGED,
             found_new=report.new_items > 0 or not (state and state.last_new_at),
             newest_item_date=newest,
-            baseline_done=listing_ok,
+            # ...but the listing was read in full: that is the baseline, and what appears
+            # later is news.
+            baseline_done=True,
         )
 
     def _record_failure(
@@ -489,6 +501,7 @@ class Poller:
         now: datetime,
         *,
         listing_ok: bool,
+        items: int | None,
     ) -> None:
         if self.dry_run:
             return
@@ -503,7 +516,7 @@ class Poller:
             cfg.name,
             status=report.status.value,
             error=report.error,
-            items=report.items if listing_ok else None,
+            items=items,
             now=now,
             ok=False,
             paused_until=pause,
