@@ -33,11 +33,10 @@ def _write_items(db: Path, n: int) -> None:
         writer.close()  # the last connection: checkpoints into the main file, deletes the -wal
 
 
-def test_readonly_store_sees_commits_of_a_writer_that_started_after_it(tmp_path: Path) -> None:
+def test_readonly_store_is_a_consistent_snapshot_while_a_writer_commits(tmp_path: Path) -> None:
     # `check --dry-run` holds its read-only store for the whole pass (tens of seconds against
     # the live sites) and takes no lock, so a cron `check` or `run` may start and commit
-    # meanwhile. With no -wal at open time the reader was opened immutable=1: SQLite then
-    # trusts its cached pages forever and reads the main file without locks.
+    # meanwhile. Reading the file as immutable while it changes would give torn reads.
     db = tmp_path / "db.sqlite3"
     Store.open(db).close()
     reader = Store.open(db, readonly=True)
