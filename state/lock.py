@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from state.store import StoreError
+
 
 class LockHeld(Exception):
     """Another jucip-watch process holds the writer lock."""
@@ -36,8 +38,6 @@ class WriterLock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            from state.store import StoreError
-
             raise StoreError(
                 f"cannot create lock file {self.path}: {exc.strerror or exc}"
             ) from None

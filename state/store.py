@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,10 +22,6 @@ from watcher.models import ListingItem
 
 class StoreError(Exception):
     """The database cannot be used (unreadable, newer schema, corrupt): one clear line."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _iso(value: datetime | date | None) -> str | None:
@@ -123,6 +119,7 @@ class EventRow:
     baseline: bool
     created_at: datetime
     summary: dict[str, Any] | None
+    first_posted: date | None  # the earliest posting date of its documents
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,10 +204,14 @@ def _event_row(r: sqlite3.Row) -> EventRow:
         baseline=bool(r[6]),
         created_at=_time(r[7]),  # type: ignore[arg-type]
         summary=json.loads(r[8]) if r[8] else None,
+        first_posted=_date(r[9]),
     )
 
 
-_EVENT_COLS = "id, series, ordinal, level, meeting_date, title, baseline, created_at, summary"
+_EVENT_COLS = (
+    "id, series, ordinal, level, meeting_date, title, baseline, created_at, summary, "
+    "(SELECT min(date) FROM documents WHERE documents.event_id = events.id)"
+)
 
 
 class Store:

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from watcher.htmltext import generic_document, html_to_text, parse_date
+from watcher.dates import parse_date
+from watcher.htmltext import generic_document, html_to_text
 
 
 def test_paragraphs_lists_nesting_breaks_and_tables():

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from state.store import DocumentRow, Store
+from state.store import Store
 from watcher.config import Settings
 from watcher.events import Candidate, MeetingKey, match_event
 from watcher.models import Document, Relevance
@@ -76,7 +76,7 @@ class Analyzer:
 
         return load_taxonomy(self._topics)
 
-    def _extract(self, doc: Document) -> Statement:
+    def extract(self, doc: Document) -> Statement:
         from watcher.analysis.extract import extract_statement
 
         return extract_statement(doc, taxonomy=self.taxonomy, catalog=self.catalog)
@@ -85,7 +85,7 @@ class Analyzer:
         """Judge a document the user files under `series` although it names none."""
         from watcher.detect import Detection
 
-        return Judgement(Detection(Relevance.PRIMARY, (series,), {}), self._extract(doc))
+        return Judgement(Detection(Relevance.PRIMARY, (series,), {}), self.extract(doc))
 
     def judge(self, doc: Document) -> Judgement:
         from watcher.detect import detect
@@ -93,7 +93,7 @@ class Analyzer:
         detection = detect(doc.title, doc.text, self.catalog)
         if not detection.relevant:
             return Judgement(detection, None)
-        return Judgement(detection, self._extract(doc))
+        return Judgement(detection, self.extract(doc))
 
 
 def content_hash(text: str) -> str:
@@ -121,22 +121,13 @@ class Archive:
         self, doc: Document, judgement: Judgement, *, baseline: bool, now: datetime
     ) -> tuple[int, bool]:
         key = _meeting_key(judgement, doc)
-        rows = self.store.events_near(key.series, key.when)
-        candidates = []
-        for row in rows:
-            posted = [d.date for d in self.store.event_documents(row.id) if d.date]
-            candidates.append(
-                Candidate(
-                    row.id,
-                    MeetingKey(
-                        row.series,
-                        row.ordinal,
-                        row.level,
-                        row.meeting_date,
-                        min(posted) if posted else None,
-                    ),
-                )
+        candidates = [
+            Candidate(
+                row.id,
+                MeetingKey(row.series, row.ordinal, row.level, row.meeting_date, row.first_posted),
             )
+            for row in self.store.events_near(key.series, key.when)
+        ]
         by_url = {}
         for url in doc.alternates.values():
             linked = self.store.document_by_url(url)
@@ -266,6 +257,3 @@ class Archive:
                 self.add(doc, judgement, source=None, origin="bundled", baseline=True, now=now)
                 added += 1
         return added
-
-    def existing(self, url: str) -> DocumentRow | None:
-        return self.store.document_by_url(url)

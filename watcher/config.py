@@ -268,29 +268,26 @@ def _message(err: msgspec.ValidationError, origin: str) -> str:
     return f"{origin}: invalid setting{where}: {text}"
 
 
+def _convert(data: dict[str, Any], model: Any, origin: str) -> Any:
+    try:
+        return msgspec.convert(data, model, dec_hook=_dec_hook)
+    except msgspec.ValidationError as err:
+        raise ConfigError(_message(err, origin)) from None
+
+
 def source_from_dict(data: dict[str, Any]) -> SourceConfig:
     """One validated source (tests and `extract URL` build sources this way)."""
-    try:
-        return msgspec.convert(data, SourceConfig, dec_hook=_dec_hook)  # type: ignore[arg-type]
-    except msgspec.ValidationError as err:
-        raise ConfigError(_message(err, "source")) from None
+    return _convert(data, SourceConfig, "source")  # type: ignore[no-any-return]
 
 
 def settings_from_dict(data: dict[str, Any], origin: str = "built-in defaults") -> Settings:
     data = {k: v for k, v in data.items() if k != "origin"}
-    try:
-        settings = msgspec.convert(data, Settings, dec_hook=_dec_hook)
-    except msgspec.ValidationError as err:
-        raise ConfigError(_message(err, origin)) from None
-    return replace(settings, origin=origin)
+    return replace(_convert(data, Settings, origin), origin=origin)
 
 
 def fetch_config(**values: Any) -> FetchConfig:
     """Validated fetch settings from keyword values (tests and benchmarks build them so)."""
-    try:
-        return msgspec.convert(values, FetchConfig, dec_hook=_dec_hook)
-    except msgspec.ValidationError as err:
-        raise ConfigError(_message(err, "fetch")) from None
+    return _convert(values, FetchConfig, "fetch")  # type: ignore[no-any-return]
 
 
 def resolve_path(explicit: str | os.PathLike[str] | None) -> Path | None:

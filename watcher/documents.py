@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from watcher.analysis.clean import clean_text
-from watcher.htmltext import generic_document, is_date_line, parse_date
+from watcher.dates import parse_date
+from watcher.htmltext import generic_document, is_date_line
 from watcher.models import Document, ListingItem
 from watcher.sources import LayoutChanged, adapter_for_url
 from watcher.textnorm import is_japanese, normalise

@@ -16,6 +16,7 @@ from typing import Any
 from bs4 import BeautifulSoup, NavigableString, SoupStrainer, Tag
 from bs4.element import PreformattedString
 
+from watcher.dates import parse_date
 from watcher.models import Document
 from watcher.textnorm import is_japanese, normalise
 
@@ -242,61 +243,6 @@ def html_to_text(node_or_html: Tag | str) -> str:
 
 
 # -- dates ----------------------------------------------------------------------------------------
-_MONTHS = {
-    m[:3].lower(): i
-    for i, m in enumerate(
-        [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ],
-        start=1,
-    )
-}
-_JA_DATE = re.compile(r"(令和|平成)?\s*(\d{1,4}|元)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_EN_DATE = re.compile(
-    r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b",
-    re.IGNORECASE,
-)
-_ISO_DATE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
-_ERA = {"令和": 2018, "平成": 1988}
-
-
-def _mkdate(y: int, m: int, d: int) -> date | None:
-    try:
-        return date(y, m, d)
-    except ValueError:
-        return None
-
-
-def parse_date(text: str) -> date | None:
-    """The first date in `text`: 2026年8月26日, 令和8年8月26日, April 11, 2024, 2024-04-11."""
-    text = normalise(text)
-    found: list[tuple[int, date]] = []
-    if m := _JA_DATE.search(text):
-        era, y = m.group(1), m.group(2)
-        year = (1 if y == "元" else int(y)) + (_ERA[era] if era else 0)
-        if d := _mkdate(year, int(m.group(3)), int(m.group(4))):
-            found.append((m.start(), d))
-    if m := _EN_DATE.search(text):
-        month = _MONTHS[m.group(1)[:3].lower()]
-        if d := _mkdate(int(m.group(3)), month, int(m.group(2))):
-            found.append((m.start(), d))
-    m = _ISO_DATE.search(text)
-    if m and (d := _mkdate(int(m.group(1)), int(m.group(2)), int(m.group(3)))):
-        found.append((m.start(), d))
-    return min(found, key=lambda x: x[0])[1] if found else None
-
-
 def is_date_line(line: str) -> bool:
     """A short line that is (almost) only a date, such as METI's "2024年4月11日"."""
     line = normalise(line)

@@ -79,6 +79,8 @@ class SourceReport:
     error: str | None = None
     new_items: int = 0
     retry_after: float | None = None
+    # Not polled: the source is paused (Retry-After or backoff) until a later time.
+    paused: bool = False
     releases: list[ReleaseReport] = field(default_factory=list)
 
     def fail(self, status: SourceStatus, error: str, retry_after: float | None = None) -> None:
@@ -189,7 +191,9 @@ class Poller:
             if not status.failed:
                 status = SourceStatus.RATE_LIMITED
             until = state.paused_until.strftime("%Y-%m-%d %H:%M UTC")
-            return _failed(cfg.name, status, f"paused until {until}; last error: {state.error}")
+            report = _failed(cfg.name, status, f"paused until {until}; last error: {state.error}")
+            report.paused = True
+            return report
         adapter = adapter_for(cfg)
         if not self.dry_run:
             self.store.ensure_source(cfg.name, cfg.kind, cfg.url)

@@ -26,13 +26,11 @@ log = logging.getLogger("watcher.scheduler")
 
 
 async def _poll_one(poller: Poller, cfg: SourceConfig) -> None:
-    now = datetime.now(UTC)
-    state = poller.store.source_state(cfg.name)
-    if state and state.paused_until and state.paused_until > now:
-        log.info("source=%s skipped: paused until %s", cfg.name, state.paused_until.isoformat())
-        return
     started = time.monotonic()
     report = await poller.poll(cfg)
+    if report.paused:
+        log.info("source=%s skipped: %s", cfg.name, report.error)
+        return
     # Wall time only: sources poll concurrently in one process, so a per-source CPU figure
     # would include the others' work.
     log.info(

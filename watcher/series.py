@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from watcher.config import SeriesConfig
+from watcher.data import load_toml
 from watcher.textnorm import fold
 
 
@@ -41,12 +40,6 @@ class SeriesCatalog:
     @property
     def ids(self) -> tuple[str, ...]:
         return tuple(s.id for s in self.series)
-
-    def name_of(self, series_id: str) -> str:
-        for s in self.series:
-            if s.id == series_id:
-                return s.name
-        return series_id
 
     @staticmethod
     def _spans(text: str, aliases: Sequence[str]) -> list[tuple[int, int]]:
@@ -87,14 +80,13 @@ class SeriesCatalog:
 
 @cache
 def _builtin() -> tuple[Series, ...]:
-    raw = resources.files("watcher.data").joinpath("series.toml").read_bytes()
     return tuple(
         Series(
             id=s["id"],
             name=s["name"],
             aliases=tuple(s.get("aliases_en", [])) + tuple(s.get("aliases_ja", [])),
         )
-        for s in tomllib.loads(raw.decode("utf-8"))["series"]
+        for s in load_toml("series.toml")["series"]
     )
 
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from watcher.analysis._data import load_toml
+from watcher.data import load_toml
 from watcher.textnorm import fold, is_japanese
 
 _PROSE_END = re.compile(r"[.。!?！？:：;；][\"'”’)）]?\s*$")

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from watcher.analysis._data import load_toml
 from watcher.analysis.matching import Matcher, match_form
 from watcher.analysis.segment import Unit
 from watcher.analysis.statement import Commitment
 from watcher.analysis.taxonomy import Taxonomy
+from watcher.data import load_toml
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,9 @@ from datetime import date
 from functools import cache, lru_cache
 from typing import Any
 
-from watcher.analysis._data import load_toml
 from watcher.analysis.commitments import rank
 from watcher.analysis.statement import Commitment, Statement
+from watcher.data import load_toml
 
 # A commitment is "continued" when a commitment this similar existed in the old statement.
 CONTINUED = 0.3

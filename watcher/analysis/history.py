@@ -6,7 +6,7 @@ import tomllib
 from functools import cache
 from typing import TYPE_CHECKING
 
-from watcher.analysis._data import read_text
+from watcher.data import read_text
 from watcher.models import Document
 
 if TYPE_CHECKING:

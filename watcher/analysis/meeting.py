@@ -13,25 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from watcher.analysis._data import load_toml
 from watcher.analysis.segment import Unit
 from watcher.analysis.statement import Meeting
+from watcher.data import load_toml
+from watcher.dates import mentions, month_number
 from watcher.series import SeriesCatalog
 
-_MONTHS = {m: i + 1 for i, m in enumerate(load_toml("meeting.toml")["months"])}
-_MONTH_RE = "|".join(_MONTHS) + "|" + "|".join(m[:3] + r"\.?" for m in _MONTHS)
-_EN_MDY = re.compile(
-    rf"\b(?P<month>{_MONTH_RE})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>\d{{4}}))?",
-    re.IGNORECASE,
-)
-_EN_DMY = re.compile(
-    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH_RE})\b(?:,?\s+(?P<year>\d{{4}}))?",
-    re.IGNORECASE,
-)
-_JA_DATE = re.compile(
-    r"(?:(?P<era>令和|平成)?(?P<year>\d{1,4}|元)年)?\s*(?P<month>\d{1,2})月\s*(?P<day>\d{1,2})日"
-)
-_ERA_BASE = {"令和": 2018, "平成": 1988}
 _MEETING_WORD = r"(?:meeting|ministerial|dialogue|session|round|consultations?)"
 _EN_PLACE = re.compile(
     r"\b(?:in|at)\s+(?P<place>(?:[A-Z][\w'’-]*\.?)"
@@ -146,29 +133,15 @@ def _infer_year(month: int, day: int, posted: date | None) -> date | None:
 
 def find_date(text: str, posted: date | None) -> tuple[date | None, str | None]:
     """The first date in text, and "text" or "inferred" (when the year had to be supplied)."""
-    found: list[tuple[int, int, int, int | None]] = []
-    for pattern in (_EN_MDY, _EN_DMY):
-        for m in pattern.finditer(text):
-            month = _MONTHS.get(m.group("month").casefold().rstrip("."))
-            if month is None:
-                month = next(
-                    v for k, v in _MONTHS.items() if k[:3] == m.group("month")[:3].casefold()
-                )
-            year = int(m.group("year")) if m.group("year") else None
-            found.append((m.start(), month, int(m.group("day")), year))
-    for m in _JA_DATE.finditer(text):
-        year = None
-        if m.group("year"):
-            y = 1 if m.group("year") == "元" else int(m.group("year"))
-            year = y + _ERA_BASE[m.group("era")] if m.group("era") else y
-        found.append((m.start(), int(m.group("month")), int(m.group("day")), year))
-    for _, month, day, year in sorted(found):
-        try:
-            if year is not None:
-                return date(year, month, day), "text"
-        except ValueError:
+    for mention in mentions(text):
+        if mention.kind == "iso":
+            continue  # statements write dates out; an ISO string is a reference or a file name
+        if mention.year is not None:
+            found = mention.to_date()
+            if found:
+                return found, "text"
             continue
-        inferred = _infer_year(month, day, posted)
+        inferred = _infer_year(mention.month, mention.day, posted)
         if inferred:
             return inferred, "inferred"
     return None, None
@@ -183,7 +156,7 @@ def find_place(text: str) -> str | None:
     for m in _EN_PLACE.finditer(text):
         place = m.group("place").strip(" ,")
         first = place.split()[0].rstrip(".,").casefold()
-        if first in _MONTHS or first[:3] in {k[:3] for k in _MONTHS} or first == "the":
+        if month_number(first) or first == "the":
             continue
         if place.endswith(".") and not re.search(r"[A-Z]\.[A-Z]\.$", place):
             place = place[:-1]

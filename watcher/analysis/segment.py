@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from watcher.analysis._data import load_toml
+from watcher.data import load_toml
 from watcher.textnorm import is_japanese, normalise
 
 BlockKind = Literal["para", "bullet", "item"]

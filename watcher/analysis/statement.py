@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-LEVELS = ("ministerial", "vice-ministerial", "working-level")
-
 
 def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None

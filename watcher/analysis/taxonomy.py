@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from watcher.analysis._data import load_toml
 from watcher.analysis.matching import Matcher, match_form
 from watcher.config import TopicConfig
+from watcher.data import load_toml
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,12 +80,7 @@ def load_document(target: str, settings: Settings) -> Document:
 def _statement(doc: Document, analyzer: Analyzer, target: str) -> Statement:
     if not doc.text.strip():
         raise UserError(f"{target}: no text found in the page")
-    judgement = analyzer.judge(doc)
-    if judgement.statement is not None:
-        return judgement.statement
-    from watcher.analysis.extract import extract_statement
-
-    statement = extract_statement(doc, taxonomy=analyzer.taxonomy, catalog=analyzer.catalog)
+    statement = analyzer.judge(doc).statement or analyzer.extract(doc)
     if not statement.commitments:
         raise UserError(f"{target}: no statement found (no commitments, no watched series named)")
     return statement

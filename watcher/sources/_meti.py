@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
-from watcher.htmltext import drop_paragraphs, element_text, first_date_line, parse_date
+from watcher.dates import parse_date
+from watcher.htmltext import drop_paragraphs, element_text, first_date_line
 from watcher.models import ListingItem
 from watcher.sources.base import LayoutChanged, clean_title, resolve
 from watcher.textnorm import normalise

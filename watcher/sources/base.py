@@ -12,7 +12,7 @@ import re
 from abc import ABC, abstractmethod
 from datetime import date
 from typing import Any, ClassVar
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from watcher.models import Document, ListingItem
 from watcher.textnorm import normalise
@@ -102,7 +102,8 @@ def month_of_url(url: str) -> date | None:
     return date(year, month, 1) if 1 <= month <= 12 else None
 
 
-def require(found: Any, what: str, url: str) -> Any:
-    if found is None or found == [] or found == "":
-        raise LayoutChanged(f"{url}: {what} not found")
-    return found
+def with_query(url: str, name: str, value: str) -> str:
+    """`url` with query parameter `name` set to `value` (replacing any already there)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != name]
+    return urlunsplit(parts._replace(query=urlencode([*query, (name, value)])))

@@ -10,11 +10,17 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from watcher.models import Document, ListingItem
-from watcher.sources.base import Adapter, LayoutChanged, clean_title, month_of_url, resolve
+from watcher.sources.base import (
+    Adapter,
+    LayoutChanged,
+    clean_title,
+    month_of_url,
+    resolve,
+    with_query,
+)
 from watcher.sources.commerce_html import release_key
 
 # post_date is Unix seconds; the release's calendar date is Washington's.
@@ -42,10 +48,7 @@ class CommerceApiAdapter(Adapter):
 
     def listing_urls(self) -> list[str]:
         # Paging parameters are reported as ignored: one call, which also spares the daily quota.
-        parts = urlsplit(self.config.url)
-        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "api_key"]
-        query.append(("api_key", self.config.api_key()))
-        return [urlunsplit(parts._replace(query=urlencode(query)))]
+        return [with_query(self.config.url, "api_key", self.config.api_key())]
 
     def parse_listing(self, text: str, url: str) -> list[ListingItem]:
         try:

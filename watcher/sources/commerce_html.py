@@ -10,10 +10,18 @@ from __future__ import annotations
 import re
 from datetime import date
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
+from watcher.dates import parse_date
 from watcher.models import Document, ListingItem
-from watcher.sources.base import Adapter, LayoutChanged, clean_title, month_of_url, resolve
+from watcher.sources.base import (
+    Adapter,
+    LayoutChanged,
+    clean_title,
+    month_of_url,
+    resolve,
+    with_query,
+)
 
 if TYPE_CHECKING:
     from bs4 import Tag
@@ -30,8 +38,6 @@ def release_key(url: str) -> str:
 
 
 def time_date(node: Tag | None) -> date | None:
-    from watcher.htmltext import parse_date
-
     if node is None:
         return None
     return parse_date(str(node.get("datetime") or "")) or parse_date(node.get_text(" "))
@@ -42,12 +48,7 @@ class CommerceHtmlAdapter(Adapter):
     lang = "en"
 
     def listing_urls(self) -> list[str]:
-        parts = urlsplit(self.config.url)
-        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "page"]
-        return [
-            urlunsplit(parts._replace(query=urlencode([*query, ("page", str(n))])))
-            for n in range(self.config.max_pages)
-        ]
+        return [with_query(self.config.url, "page", str(n)) for n in range(self.config.max_pages)]
 
     def parse_listing(self, text: str, url: str) -> list[ListingItem]:
         from bs4 import SoupStrainer
@@ -109,7 +110,7 @@ class CommerceHtmlAdapter(Adapter):
 
 def _strip_release_line(text: str) -> tuple[str, date | None]:
     """Drop the leading "FOR IMMEDIATE RELEASE <date>" boilerplate; return its date."""
-    from watcher.htmltext import drop_paragraphs, is_date_line, parse_date
+    from watcher.htmltext import drop_paragraphs, is_date_line
 
     paras = text.split("\n\n")
     for i, para in enumerate(paras[:3]):

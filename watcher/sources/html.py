@@ -7,6 +7,7 @@ configured, else with the generic main-content heuristic.
 
 from __future__ import annotations
 
+from watcher.dates import parse_date
 from watcher.models import Document, ListingItem
 from watcher.sources.base import Adapter, LayoutChanged, clean_title, generic_detail, resolve
 
@@ -16,7 +17,7 @@ class HtmlAdapter(Adapter):
 
     # watcher.htmltext (and bs4 under it) is imported on first parse, not with the adapter.
     def parse_listing(self, text: str, url: str) -> list[ListingItem]:
-        from watcher.htmltext import element_text, parse_date, parse_html
+        from watcher.htmltext import element_text, parse_html
 
         cfg = self.config
         soup = parse_html(text)

@@ -11,15 +11,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from watcher.models import Document, ListingItem
-from watcher.sources.base import Adapter, resolve
+from watcher.models import ListingItem
+from watcher.sources.base import resolve
+from watcher.sources.meti_ja import MetiAdapter
 from watcher.textnorm import normalise
 
 if TYPE_CHECKING:
-    from bs4 import Tag
-
-# The parsing modules (and bs4 under them) are imported on first parse, not with the adapter:
-# a poll that gets 304 Not Modified never pays for them.
+    from bs4 import BeautifulSoup, Tag
 
 _JAPANESE_LINK = re.compile(r"^(japanese|japanese version|日本語|日本語版)$", re.IGNORECASE)
 # The category line under the date ("External Economic Policy"): METI's seven categories.
@@ -32,37 +30,18 @@ _CATEGORY = re.compile(
 )
 
 
-class MetiEnAdapter(Adapter):
+class MetiEnAdapter(MetiAdapter):
     kind = "meti-en"
     lang = "en"
+    drop_first = (_CATEGORY,)
 
-    def parse_listing(self, text: str, url: str) -> list[ListingItem]:
-        from watcher.htmltext import parse_html
-        from watcher.sources import _meti
-
-        return _meti.parse_listing(parse_html(text), url, "en")
-
-    def parse_detail(self, text: str, item: ListingItem) -> Document:
-        from watcher.htmltext import html_to_text, parse_html
-        from watcher.sources import _meti
-
-        soup = parse_html(text)
-        alternates = {}
+    def alternates(self, soup: BeautifulSoup, item: ListingItem) -> dict[str, str]:
         for link in soup.select("a[href]"):
             if _JAPANESE_LINK.match(normalise(link.get_text(" "))):
-                alternates["ja"] = resolve(str(link["href"]), item.url)
+                japanese = resolve(str(link["href"]), item.url)
                 _remove_with_empty_parent(link)
-                break
-        title, body = _meti.title_and_body(soup, item.url)
-        body_text, when = _meti.clean_release_text(html_to_text(body), drop_first=[_CATEGORY])
-        return Document(
-            url=item.url,
-            title=title,
-            text=body_text,
-            lang="en",
-            date=when or item.date,
-            alternates=alternates,
-        )
+                return {"ja": japanese}
+        return {}
 
 
 def _remove_with_empty_parent(link: Tag) -> None:

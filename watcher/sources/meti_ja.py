@@ -1,34 +1,55 @@
 """METI Japanese news releases (www.meti.go.jp/press/): listings and release pages.
 
 Both the renewed 2026 template (`ul.float_li`, a real capture is in tests/fixtures) and the older
-`dl` template are read, since back-issue pages keep the old one.
+`dl` template are read, since back-issue pages keep the old one. `MetiAdapter` is also the base of
+the English adapter: the two sites share their templates.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from re import Pattern
+from typing import TYPE_CHECKING
+
 from watcher.models import Document, ListingItem
 from watcher.sources.base import Adapter
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
 
 # The parsing modules (and bs4 under them) are imported on first parse, not with the adapter:
 # a poll that gets 304 Not Modified never pays for them.
 
 
-class MetiJaAdapter(Adapter):
+class MetiAdapter(Adapter):
     kind = "meti-ja"
     lang = "ja"
+    # Lines dropped from the top of a release's text (the English pages' category line).
+    drop_first: Sequence[Pattern[str]] = ()
 
     def parse_listing(self, text: str, url: str) -> list[ListingItem]:
         from watcher.htmltext import parse_html
         from watcher.sources import _meti
 
-        return _meti.parse_listing(parse_html(text), url, "ja")
+        return _meti.parse_listing(parse_html(text), url, self.lang)
+
+    def alternates(self, soup: BeautifulSoup, item: ListingItem) -> dict[str, str]:
+        """Links to the same release in other languages (removed from the page)."""
+        return {}
 
     def parse_detail(self, text: str, item: ListingItem) -> Document:
         from watcher.htmltext import html_to_text, parse_html
         from watcher.sources import _meti
 
-        title, body = _meti.title_and_body(parse_html(text), item.url)
-        body_text, when = _meti.clean_release_text(html_to_text(body))
+        soup = parse_html(text)
+        alternates = self.alternates(soup, item)
+        title, body = _meti.title_and_body(soup, item.url)
+        body_text, when = _meti.clean_release_text(html_to_text(body), drop_first=self.drop_first)
         return Document(
-            url=item.url, title=title, text=body_text, lang="ja", date=when or item.date
+            url=item.url,
+            title=title,
+            text=body_text,
+            lang=self.lang,
+            date=when or item.date,
+            alternates=alternates,
         )
