@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from state import Store, WriterLock
-from watcher.cli import EXIT_OK, EXIT_SOURCES_FAILED
 from watcher.config import Settings
+from watcher.errors import EXIT_OK, EXIT_SOURCES_FAILED
 from watcher.fetch import Fetcher
 from watcher.pipeline import CheckReport, Poller
 

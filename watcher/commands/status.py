@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from state import Store
-from watcher.cli import EXIT_OK
 from watcher.config import Settings
 from watcher.display import print_history, print_sources
+from watcher.errors import EXIT_OK
 
 
 def _iso(value: Any) -> Any:
