@@ -18,7 +18,6 @@ import ipaddress
 import logging
 import math
 import random
-import re
 import socket
 import ssl
 import sys
@@ -35,6 +34,9 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_
 from watcher.config import FetchConfig
 from watcher.decode import decode_body
 from watcher.models import SourceStatus
+from watcher.secrets import redact
+
+__all__ = ["FetchResult", "Fetcher", "Validators", "redact", "same_site"]
 
 log = logging.getLogger("watcher.fetch")
 
@@ -52,8 +54,6 @@ ACCEPT_LANGUAGE = "ja,en-US;q=0.9,en;q=0.8"
 
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_SECRET_PARAM = re.compile(r"(?i)([?&;](?:api_key|key|token|access_token)=)[^&#;\s'\"]*")
-_USERINFO_PASSWORD = re.compile(r"(://[^/@:\s]*:)[^/@\s]*@")
 
 # Second-level labels under which a country-code TLD registers names (meti.go.jp, bbc.co.uk).
 # A heuristic in place of the full Public Suffix List, which would be a new dependency.
@@ -79,11 +79,6 @@ _WEAK_MARKERS = (
 )
 _CHALLENGE_SCAN_BYTES = 65_536
 _SMALL_PAGE_BYTES = 16_384
-
-
-def redact(url: str) -> str:
-    """`url` (or any text holding URLs) with API keys, tokens and passwords replaced by ***."""
-    return _USERINFO_PASSWORD.sub(r"\1***@", _SECRET_PARAM.sub(r"\1***", url))
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,8 +23,9 @@ from typing import Any
 from state.store import PendingItem, SourceState, Store
 from watcher.archive import Analyzer, Archive, Judgement
 from watcher.config import Settings, SourceConfig
-from watcher.fetch import Fetcher, FetchResult, Validators, redact
+from watcher.fetch import Fetcher, FetchResult, Validators
 from watcher.models import Document, ListingItem, SourceStatus
+from watcher.secrets import redact
 from watcher.sources import adapter_for
 from watcher.sources.base import Adapter, LayoutChanged
 
