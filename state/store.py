@@ -17,15 +17,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from watcher.dates import iso as _iso
 from watcher.models import ListingItem
 
 
 class StoreError(Exception):
     """The database cannot be used (unreadable, newer schema, corrupt): one clear line."""
-
-
-def _iso(value: datetime | date | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def _date(value: str | None) -> date | None:

@@ -56,8 +56,6 @@ class ReleaseReport:
     series: tuple[str, ...]
     relevance: str
     baseline: bool
-    event_id: int | None = None
-    new_event: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -421,7 +419,6 @@ class Poller:
         # The same release through a second source (the Commerce API and the Commerce
         # listing) or a second page is not news twice.
         report_it = judgement.relevant and self.store.document_by_url(doc.url) is None
-        event_id, new_event = None, False
         if self.dry_run:
             report_it = report_it and doc.url not in self._reported
             self._reported.add(doc.url)
@@ -429,10 +426,9 @@ class Poller:
             now = self.clock()
             with self.store.transaction():
                 if report_it:
-                    archived = self.archive.add(
+                    self.archive.add(
                         doc, judgement, source=cfg.name, origin="poll", baseline=baseline, now=now
                     )
-                    event_id, new_event = archived.event_id, archived.new_event
                 self.store.finish_item(cfg.name, item.key, relevance)
         if report_it:
             report.releases.append(
@@ -445,8 +441,6 @@ class Poller:
                     series=judgement.series,
                     relevance=relevance,
                     baseline=baseline,
-                    event_id=event_id,
-                    new_event=new_event,
                 )
             )
 

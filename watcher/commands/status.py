@@ -6,16 +6,12 @@ import argparse
 import json
 import sys
 from datetime import UTC, datetime
-from typing import Any
 
 from state import Store
 from watcher.config import Settings
+from watcher.dates import iso as _iso
 from watcher.display import print_history, print_sources
 from watcher.errors import EXIT_OK
-
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if value is not None else None
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
@@ -63,7 +59,9 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
                     ],
                 }
             )
-        json.dump({"config": settings.origin, "sources": out}, sys.stdout, indent=2)
+        json.dump(
+            {"config": settings.origin, "sources": out}, sys.stdout, ensure_ascii=False, indent=2
+        )
         sys.stdout.write("\n")
     else:
         print_sources(rows, now, troubled)
