@@ -11,9 +11,14 @@ from pathlib import Path
 import pytest
 
 from state import LockHeld, Store, StoreError, WriterLock
+from state.store import ItemRow
 from watcher.models import ListingItem
+from watcher.policy import Policy
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+# Two quick attempts, then daily, given up after a week (watcher/policy.py decides; the store
+# keeps the counts and times the decisions are made from).
+POLICY = Policy(quick_attempts=2, retry_every=timedelta(days=1), give_up_after=timedelta(days=7))
 
 
 def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
@@ -64,15 +69,21 @@ def test_pending_items_survive_a_reopen_and_finish_once(tmp_path: Path) -> None:
         assert store.known_keys("s", ["k0", "k1", "zz"]) == {"k0", "k1"}
 
 
-def pending(store: Store, now: datetime = NOW) -> list:
-    return store.pending_items("s", now=now, quick_attempts=2, retry_every=timedelta(days=1))
+def pending(store: Store, now: datetime = NOW) -> list[ItemRow]:
+    """The pending items due for a pass at `now`."""
+    return [item for item in store.pending_items("s") if POLICY.item_due(item, now)]
+
+
+def troubled(store: Store) -> list[ItemRow]:
+    return [item for item in store.failing_items("s") if POLICY.troubled(item)]
 
 
 def test_failing_items_retry_quickly_then_daily_then_are_given_up(tmp_path: Path) -> None:
     def fail(now: datetime) -> tuple[int, bool]:
-        return store.fail_item(
-            "s", "k", "HTTP 500", now=now, quick_attempts=2, give_up_after=timedelta(days=7)
-        )
+        [item] = [i for i in store.pending_items("s") if i.key == "k"]
+        verdict = POLICY.after_failure(item, now)
+        store.fail_item("s", "k", "HTTP 500", now=now, give_up=verdict.give_up)
+        return verdict.attempts, verdict.give_up
 
     with Store.open(tmp_path / "x.sqlite3") as store:
         store.add_pending("s", [ListingItem(url="u", key="k", title="t")], baseline=False, now=NOW)
@@ -81,12 +92,12 @@ def test_failing_items_retry_quickly_then_daily_then_are_given_up(tmp_path: Path
         assert fail(NOW) == (2, False)
         assert pending(store) == []  # now daily: not due again the same day...
         assert [p.key for p in pending(store, NOW + timedelta(days=1))] == ["k"]  # ...next day
-        troubled = store.troubled_items("s", min_attempts=2)
-        assert [(t.url, t.state, t.attempts) for t in troubled] == [("u", "pending", 2)]
+        assert [(t.url, t.state, t.attempts) for t in troubled(store)] == [("u", "pending", 2)]
         assert fail(NOW + timedelta(days=3)) == (3, False)
         assert fail(NOW + timedelta(days=8)) == (4, True)  # a week of failures: given up
         assert pending(store, NOW + timedelta(days=30)) == []
-        assert [t.state for t in store.troubled_items("s", min_attempts=2)] == ["failed"]
+        assert [t.state for t in troubled(store)] == ["failed"]
+        assert store.failing_items("s")[0].attempts == 4  # the counts are the store's
 
 
 def test_rollback_leaves_nothing(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from watcher.errors import EXIT_OK
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
-    from watcher.pipeline import QUICK_ATTEMPTS
+    from watcher.policy import DEFAULT_POLICY
 
     db = settings.storage.database
     states, troubled = {}, {}
@@ -23,7 +23,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
         with Store.open(db, readonly=True) as store:
             states = {s.name: s for s in store.source_states()}
             troubled = {
-                cfg.name: store.troubled_items(cfg.name, min_attempts=QUICK_ATTEMPTS)
+                cfg.name: [i for i in store.failing_items(cfg.name) if DEFAULT_POLICY.troubled(i)]
                 for cfg in settings.all_sources()
             }
     rows = [(cfg, states.get(cfg.name)) for cfg in settings.all_sources()]
