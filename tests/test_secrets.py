@@ -3,9 +3,18 @@ and the poll that must apply it. Real CLI against the loopback replay server; no
 
 from __future__ import annotations
 
-import pytest
+import json
+import sqlite3
+from pathlib import Path
 
+import pytest
+from poll_helpers import check
+
+from replay import ReplayServer
+from replay.loopback import config_text
 from watcher.secrets import redact
+
+KEY = "REVIEW-SECRET-KEY-0123456789"
 
 BOT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 
@@ -58,3 +67,55 @@ def test_redact_finds_secrets_inside_a_message() -> None:
 def test_a_bare_bot_token_is_redacted_but_times_are_not() -> None:
     assert redact(f"Unauthorized for token {BOT_TOKEN}") == "Unauthorized for token ***"
     assert redact("polled at 12:30, 2024-06-27 09:00:00") == "polled at 12:30, 2024-06-27 09:00:00"
+
+
+def test_api_key_never_in_output_or_database(
+    tmp_path: Path,
+    sites: dict[str, ReplayServer],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COMMERCE_API_KEY", KEY)
+    db = tmp_path / "db.sqlite3"
+    # A commerce-api source answered by HTML (a portal error page, a renewed API): not JSON.
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        "[storage]\n"
+        f'database = "{db}"\n'
+        "[fetch]\nhost_spacing = 0\njitter = 0\nbackoff = 0\n"
+        "[[sources]]\n"
+        'name = "commerce-api"\nkind = "commerce-api"\n'
+        f'url = "{sites["commerce"].url("/news/press-releases")}"\n',
+        encoding="utf-8",
+    )
+    code, report = check(cfg, capsys)
+    assert code == 3
+    assert KEY not in json.dumps(report), report["sources"][0]["error"]
+    conn = sqlite3.connect(db)
+    try:
+        dump = "\n".join(conn.iterdump())
+    finally:
+        conn.close()
+    assert KEY not in dump
+
+
+def test_api_key_not_stored_in_validators(
+    tmp_path: Path,
+    sites: dict[str, ReplayServer],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COMMERCE_API_KEY", KEY)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        config_text(sites, database=tmp_path / "db.sqlite3", only=("commerce-api",)),
+        encoding="utf-8",
+    )
+    code, _ = check(cfg, capsys)
+    assert code == 0
+    conn = sqlite3.connect(tmp_path / "db.sqlite3")
+    try:
+        urls = [r[0] for r in conn.execute("SELECT url FROM validators")]
+    finally:
+        conn.close()
+    assert not any(KEY in u for u in urls), urls

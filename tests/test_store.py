@@ -152,3 +152,142 @@ def test_a_schema_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
     with Store.open(db) as store:
         assert store.schema_version == 2
         assert [p.key for p in pending(store)] == ["k"]  # the old row survived the upgrade
+
+
+def _write_items(db: Path, n: int) -> None:
+    writer = Store.open(db)
+    try:
+        writer.ensure_source("meti-ja", "meti-ja", "https://www.meti.go.jp/press/category_02.html")
+        with writer.transaction():
+            writer.add_pending(
+                "meti-ja",
+                [
+                    ListingItem(url=f"https://x.test/{i}", key=f"k{i:05d}", title="t" * 60)
+                    for i in range(n)
+                ],
+                baseline=False,
+                now=NOW,
+            )
+    finally:
+        writer.close()  # the last connection: checkpoints into the main file, deletes the -wal
+
+
+def test_readonly_store_is_a_consistent_snapshot_while_a_writer_commits(tmp_path: Path) -> None:
+    # `check --dry-run` holds its read-only store for the whole pass (tens of seconds against
+    # the live sites) and takes no lock, so a cron `check` or `run` may start and commit
+    # meanwhile. Reading the file as immutable while it changes would give torn reads.
+    db = tmp_path / "db.sqlite3"
+    Store.open(db).close()
+    reader = Store.open(db, readonly=True)
+    try:
+        assert reader.known_keys("meti-ja", ["k00000"]) == set()
+        _write_items(db, 3000)
+        # The reader works on a snapshot taken when it opened: it must not see half of the
+        # writer's rows, nor a "malformed" database. A reader opened now sees them all.
+        keys = [f"k{i:05d}" for i in range(3000)]
+        assert reader.known_keys("meti-ja", keys) == set()
+        assert reader.conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        with Store.open(db, readonly=True) as fresh:
+            assert fresh.source_state("meti-ja") is not None
+            assert fresh.known_keys("meti-ja", keys) == set(keys)
+    finally:
+        reader.close()
+
+
+def test_readonly_open_through_a_symlink_while_a_writer_is_active(tmp_path: Path) -> None:
+    # The database path may be a symlink (data/ on another disk). SQLite keeps the -wal beside
+    # the real file, so "no -wal beside the link" does not mean "no writer".
+    real_dir = tmp_path / "real"
+    real_dir.mkdir()
+    real = real_dir / "db.sqlite3"
+    link = tmp_path / "db.sqlite3"
+    link.symlink_to(real)
+    writer = Store.open(link)
+    try:
+        writer.ensure_source("meti-ja", "meti-ja", "https://www.meti.go.jp/press/category_02.html")
+        assert (real_dir / "db.sqlite3-wal").exists()
+        reader = Store.open(link, readonly=True)
+        try:
+            # The committed row lives in the writer's WAL; an immutable reader never looks there.
+            assert reader.source_state("meti-ja") is not None
+        finally:
+            reader.close()
+    finally:
+        writer.close()
+
+
+def test_events_are_read_back_whole_with_their_documents(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "x.sqlite3") as store, store.transaction():
+        old = store.create_event(
+            series="jucip",
+            ordinal=2,
+            level="ministerial",
+            meeting_date=date(2023, 5, 26),
+            title="2nd",
+            baseline=True,
+            now=NOW,
+        )
+        undated = store.create_event(
+            series="epcc",
+            ordinal=None,
+            level=None,
+            meeting_date=None,
+            title="EPCC",
+            baseline=False,
+            now=NOW,
+        )
+        new = store.create_event(
+            series="jucip",
+            ordinal=3,
+            level=None,
+            meeting_date=None,
+            title="3rd",
+            baseline=False,
+            now=NOW,
+        )
+        for url, lang, when, event in (
+            ("https://m/ja", "ja", date(2024, 4, 11), new),
+            ("https://m/en", "en", date(2024, 4, 10), new),
+            ("https://s/epcc", "en", date(2023, 11, 15), undated),
+        ):
+            store.save_document(
+                url=url,
+                source="s",
+                origin="poll",
+                lang=lang,
+                title=url,
+                date=when,
+                text="日米",
+                content_hash="h",
+                series=["jucip"],
+                relevance="primary",
+                alternates={},
+                statement={"title": url},
+                meeting_date=None,
+                event_id=event,
+                baseline=False,
+                now=NOW,
+            )
+        store.fill_event(new, ordinal=None, level="ministerial", meeting_date=None)
+        store.set_event_summary(new, {"title": "3rd", "links": {"ja": "https://m/ja"}})
+
+    with Store.open(tmp_path / "x.sqlite3", readonly=True) as store:
+        # Newest first, by meeting date, else by the first posting of its documents.
+        assert [e.id for e in store.events()] == [new, undated, old]
+        assert [e.id for e in store.events(series="jucip")] == [new, old]
+        assert [e.id for e in store.events(baseline=False, limit=1)] == [new]
+        latest = store.latest_event(series="jucip")
+        assert latest is not None and latest == store.event(new)
+        assert (latest.ordinal, latest.level, latest.first_posted) == (
+            3,
+            "ministerial",
+            date(2024, 4, 10),
+        )
+        assert latest.summary == {"title": "3rd", "links": {"ja": "https://m/ja"}}
+        docs = store.event_documents(new)
+        assert [(d.lang, d.text, d.series, d.statement) for d in docs] == [
+            ("ja", "日米", ("jucip",), {"title": "https://m/ja"}),
+            ("en", "日米", ("jucip",), {"title": "https://m/en"}),
+        ]
+        assert store.document(docs[1].id) == store.document_by_url("https://m/en") == docs[1]
+        assert store.latest_event(series="no-such") is None and store.event(999) is None
