@@ -1,4 +1,4 @@
-"""METI adapters (JA and EN) over the recorded pages in tests/fixtures/sites/meti/."""
+"""METI adapters (JA and EN) over the recorded pages in replay/sites/meti/."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from replay.loopback import SITES
 from replay.server import ReplayServer
 from watcher.config import source_from_dict
 from watcher.models import ListingItem
 from watcher.sources import LayoutChanged, adapter_for, adapter_for_url
 from watcher.sources._meti import release_key
 
-SITE = Path(__file__).parent / "fixtures" / "sites" / "meti"
+SITE = SITES / "meti"
 LIVE = "https://www.meti.go.jp"
 CAPTURE = Path(__file__).parent / "fixtures" / "meti_press_index_ja_2026-08-26.html"
 

@@ -1,6 +1,6 @@
 """www.commerce.gov press releases (Drupal): the paged listing and the release page.
 
-Markup per shared/sites.md: rows `div.view-content div.views-row article`, title and link `h2 a`,
+Markup: rows `div.view-content div.views-row article`, title and link `h2 a`,
 date `div.field--name-field-release-datetime time.datetime`; release title in the first h1, body in
 `.field--name-body` (unverified) else `main`.
 """
