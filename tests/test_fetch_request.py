@@ -135,11 +135,11 @@ def test_server_errors_are_retried_when_asked(api: ReplayServer) -> None:
 
 
 def test_per_call_timeouts(api: ReplayServer) -> None:
-    api.add("/slow", body=b"{}", delay=1.5)
+    api.add("/slow", body=b"{}", delay=0.6)
     # A short read limit for this call only (the configured timeout is 5 s)...
-    short = call("POST", api.url("/slow"), json={}, timeout=Timeouts(1, 0.2, 1, 1))
+    short = call("POST", api.url("/slow"), json={}, timeout=Timeouts(1, 0.1, 1, 1))
     assert short.status is SourceStatus.TIMEOUT and short.http_status is None
-    assert call("POST", api.url("/slow"), json={}, timeout=0.2).status is SourceStatus.TIMEOUT
+    assert call("POST", api.url("/slow"), json={}, timeout=0.1).status is SourceStatus.TIMEOUT
     # ...and a long one, as a long poll (getUpdates) needs.
     long = call("POST", api.url("/slow"), json={}, timeout=Timeouts(1, 10, 1, 1))
     assert long.ok and long.body == b"{}"

@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from poll_helpers import check
 
-from replay import ReplayServer
+from replay import serve_sites
+from replay.loopback import SITES, config_text
 
 ROOT = Path(__file__).resolve().parent.parent
 # Top-level names (and watcher.analysis) that a cheap command must not import.
@@ -48,17 +49,24 @@ def loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
     return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
 
 
-@pytest.fixture
-def polled(config_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    """A config whose sources have been polled once (validators stored: the next pass is 304s)."""
-    code, _ = check(config_path, capsys)
-    assert code == 0
-    return config_path
+@pytest.fixture(scope="module")
+def polled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A config whose sources have been polled once (validators stored: the next pass is 304s),
+    with its recorded sites served for the whole module."""
+    tmp = tmp_path_factory.mktemp("lazy")
+    servers = serve_sites(SITES)
+    try:
+        config = tmp / "config.toml"
+        config.write_text(config_text(servers, database=tmp / "db.sqlite3"), encoding="utf-8")
+        code, _, _ = run("--config", str(config), "check", "--json")
+        assert code == 0
+        yield config
+    finally:
+        for server in servers.values():
+            server.stop()
 
 
-def test_a_pass_of_304s_loads_no_parser_analysis_or_rich(
-    polled: Path, sites: dict[str, ReplayServer]
-) -> None:
+def test_a_pass_of_304s_loads_no_parser_analysis_or_rich(polled: Path) -> None:
     code, modules, out = run("--config", str(polled), "check", "--json")
     assert code == 0
     statuses = {s["name"]: s["status"] for s in json.loads(out)["sources"]}

@@ -1,4 +1,5 @@
-"""The SQLite store: migrations, WAL, the writer lock, and pending items surviving a crash."""
+"""The SQLite store: migrations, WAL, the writer lock, pending items surviving a crash, the readers
+of events and documents, and read-only snapshots."""
 
 from __future__ import annotations
 

@@ -6,7 +6,8 @@ environment variable that holds its key.
 
 Validation is msgspec's: it decodes TOML straight into these typed structs, rejects unknown keys
 and reports the path of a mistake, and imports in a few milliseconds, which matters for a one-off
-`check` started from cron.
+`check` started from cron. Each source kind's settings are declared by its adapter module
+(watcher/sources/) on the shared base in watcher/config_base.py; `SourceConfig` is their union.
 """
 
 from __future__ import annotations
