@@ -1,6 +1,6 @@
 """Benchmark the poll cycle, the one-off `check` process, and urlwatch on the same pages.
 
-Prints, over the recorded sites (tests/fixtures/sites) served on loopback:
+Prints, over the recorded sites (replay/sites) served on loopback:
 
 1. Daemon cycles, in process, as `jucip-watch run` does them (one Store, one Fetcher, one Poller
    kept open): CPU and wall time of `Poller.poll(cfg)` per source when nothing changed (every

@@ -1,6 +1,6 @@
 """`make demo`: the watcher on the embedded defaults, against recorded copies of the sites.
 
-Serves tests/fixtures/sites/ (the real METI capture and pages reconstructed from the public
+Serves replay/sites/ (the real METI capture and pages reconstructed from the public
 statements) on loopback, then runs the real command line: `check --dry-run` detects the JUCIP
 releases, `extract` reads the commitments of the Japanese one, and `compare` shows what changed
 from the 2nd to the 4th JUCIP ministerial.

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from replay.server import ReplayServer
 
-SITES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "sites"
+# The recorded sites ship inside this package (package data), so the replay works from an
+# installed copy as well as from a checkout.
+SITES = Path(__file__).resolve().parent / "sites"
 
 # (source name, kind, site directory, path on that site, extra keys)
 SOURCES: list[tuple[str, str, str, str, dict[str, object]]] = [

@@ -4,7 +4,9 @@ Tests, `make demo` and the benchmarks point sources at it instead of the live si
 unreachable from here. It speaks HTTP/1.1 with keep-alive, answers conditional requests (ETag and
 Last-Modified) for every file it serves, and can script the failure modes the real sites show:
 403 challenge pages, 202 with an empty body, 429 with Retry-After, slow answers, truncated bodies,
-redirects. Every request is recorded so tests can assert what the client sent.
+redirects. Every request is recorded so tests can assert what the client sent. POST, PUT and
+DELETE are answered like GET (a route or a handler), with the request body recorded: a handler
+can stand in for an API such as the Telegram Bot API.
 
 A site directory mirrors URL paths: `/press/category_02.html` is `<root>/press/category_02.html`;
 an extension-less path `/news/press-releases` is served from `<root>/news/press-releases/index.html`
@@ -67,6 +69,7 @@ class RecordedRequest:
     path: str  # with the query string
     headers: dict[str, str]
     at: float  # time.monotonic() when it arrived
+    body: bytes = b""
 
 
 Handler = Callable[[RecordedRequest], Route]
@@ -154,11 +157,25 @@ class ReplayServer:
                 pass
 
             def do_GET(self) -> None:
+                self._handle("GET")
+
+            def do_POST(self) -> None:
+                self._handle("POST")
+
+            def do_PUT(self) -> None:
+                self._handle("PUT")
+
+            def do_DELETE(self) -> None:
+                self._handle("DELETE")
+
+            def _handle(self, method: str) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
                 req = RecordedRequest(
-                    method="GET",
+                    method=method,
                     path=self.path,
                     headers={k.lower(): v for k, v in self.headers.items()},
                     at=time.monotonic(),
+                    body=self.rfile.read(length) if length > 0 else b"",
                 )
                 with server._lock:
                     server.requests.append(req)
@@ -175,7 +192,7 @@ class ReplayServer:
                 if route.delay:
                     time.sleep(route.delay)
                 status, body = route.status, route.body
-                if status == 200 and _not_modified(req, route):
+                if status == 200 and req.method == "GET" and _not_modified(req, route):
                     status, body = 304, b""
                 try:
                     self.send_response(status)

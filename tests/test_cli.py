@@ -217,3 +217,15 @@ def test_run_polls_on_schedule_and_stops_cleanly_on_sigterm(config_path: Path) -
     assert proc.returncode == 0
     assert "stopped" in rest
     assert "Traceback" not in "".join(lines) + rest
+
+
+def test_sources_json_keeps_non_ascii_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "監視設定.toml"  # the config's path is part of the output
+    cfg.write_text(f'[storage]\ndatabase = "{tmp_path / "db.sqlite3"}"\n', encoding="utf-8")
+    assert main(["--config", str(cfg), "sources", "--json"]) == 0
+    out = capsys.readouterr().out
+    # As every other --json output: UTF-8 text, not \\u escapes.
+    assert "監視設定.toml" in out and "\\u" not in out
+    assert json.loads(out)["config"] == str(cfg)

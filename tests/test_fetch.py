@@ -19,7 +19,7 @@ import pytest
 
 from replay.server import RecordedRequest, ReplayServer, Route
 from watcher.config import DEFAULT_USER_AGENT, FetchConfig, fetch_config
-from watcher.fetch import Fetcher, FetchResult, Validators, redact, same_site
+from watcher.fetch import Fetcher, FetchResult, Validators, same_site
 from watcher.models import SourceStatus
 
 ENCODINGS = Path(__file__).parent / "fixtures" / "encodings"
@@ -425,28 +425,7 @@ def test_accept_can_be_set_per_call(site: ReplayServer) -> None:
     assert site.requests[0].headers["accept"] == "application/json"
 
 
-# -- secrets ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        (
-            "https://api.commerce.gov/api/news?api_key=S3CRET&page=1",
-            "https://api.commerce.gov/api/news?api_key=***&page=1",
-        ),
-        ("https://x.example/a?page=1&API_KEY=S3CRET", "https://x.example/a?page=1&API_KEY=***"),
-        ("https://x.example/a?key=S3CRET#frag", "https://x.example/a?key=***#frag"),
-        (
-            "https://x.example/a?token=S3CRET&access_token=S3CRET",
-            "https://x.example/a?token=***&access_token=***",
-        ),
-        ("https://user:S3CRET@x.example/a", "https://user:***@x.example/a"),
-        ("https://x.example/a?monkey=1&keys=2", "https://x.example/a?monkey=1&keys=2"),
-    ],
-)
-def test_redact(url: str, expected: str) -> None:
-    assert redact(url) == expected
-
-
+# -- secrets (the rule itself: tests/test_secrets.py) -----------------------------------------
 def test_api_key_never_reaches_errors_or_logs(
     site: ReplayServer, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,24 +15,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from poll_helpers import (
+    CLOUDFLARE,
+    FIXTURES,
+    METI_JUCIP,
+    METI_LISTING,
+    NEW_RELEASE,
+    add_new_meti_release,
+    check,
+    read_store,
+)
 
 from replay import ReplayServer, Route
 from watcher.cli import main
-
-FIXTURES = Path(__file__).parent / "fixtures"
-METI_LISTING = "/press/category_02.html"
-METI_JUCIP = "/press/2023/05/20230526001/20230526001.html"
-NEW_RELEASE = "/press/2024/04/20240411001.html"
-CLOUDFLARE = (
-    b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
-    b"<div id='cf-chl-widget'>Checking your browser</div></body></html>"
-)
-
-
-def check(config: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any]:
-    code = main(["--config", str(config), "check", "--json", *args])
-    out = capsys.readouterr().out
-    return code, json.loads(out)
 
 
 def history(config: Path, capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
@@ -43,21 +37,6 @@ def history(config: Path, capsys: pytest.CaptureFixture[str]) -> list[dict[str, 
 
 def by_source(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {s["name"]: s for s in report["sources"]}
-
-
-def add_new_meti_release(meti: ReplayServer) -> None:
-    """The METI category page gains a new JUCIP release at the top, as a live page would."""
-    listing = (meti.root / METI_LISTING.lstrip("/")).read_text(encoding="utf-8")  # type: ignore[operator]
-    item = (
-        '<ul class="clearfix float_li">\n  <li class="clearfix">\n'
-        '    <div class="left img_box"><img src="/files/000000082.jpg" alt="対外経済"></div>\n'
-        '    <div class="left txt_box"><p>2024年4月11日</p><a class="cut_txt" '
-        f'href="{NEW_RELEASE}">齋藤経済産業大臣がレモンド米国商務長官と第3回日米商務・産業'
-        "パートナーシップ（JUCIP）閣僚会合を開催しました</a></div>\n  </li>"
-    )
-    body = listing.replace('<ul class="clearfix float_li">', item, 1).encode("utf-8")
-    meti.add(METI_LISTING, Route(body=body, etag='"new-listing"'))
-    meti.add(NEW_RELEASE, Route.file(FIXTURES / "new_release_ja.html"))
 
 
 def test_first_poll_is_a_silent_baseline(
@@ -108,12 +87,13 @@ def test_new_release_is_reported_and_compared_with_history(
     new = report["releases"][0]
     assert new["baseline"] is False and new["series"] == ["jucip"] and new["lang"] == "ja"
 
-    db = sqlite3.connect(tmp_db(config_path))
-    summary_json = db.execute(
-        "SELECT e.summary FROM events e JOIN documents d ON d.event_id = e.id WHERE d.url = ?",
-        (new["url"],),
-    ).fetchone()[0]
-    summary = json.loads(summary_json)
+    with read_store(tmp_db(config_path)) as store:
+        doc = store.document_by_url(new["url"])
+        event = store.event(doc.event_id) if doc and doc.event_id else None
+        latest = store.latest_event(series="jucip", baseline=False)
+    assert event is not None and latest == event  # the new meeting is the latest event
+    summary = event.summary
+    assert summary is not None
     comparison = summary["comparison"]
     # Compared with the 2nd ministerial (the previous meeting), not the newest posting.
     assert comparison["old"]["meeting"]["ordinal"] == 2
@@ -146,15 +126,17 @@ def test_later_english_version_joins_the_japanese_event(
     [english] = report["releases"]
     assert english["lang"] == "en" and english["baseline"] is False
 
-    db = sqlite3.connect(tmp_db(config_path))
-    rows = db.execute(
-        "SELECT d.lang, d.event_id, e.summary FROM documents d JOIN events e ON e.id = d.event_id "
-        "WHERE d.url IN (?, ?)",
-        (meti.url(NEW_RELEASE), english["url"]),
-    ).fetchall()
-    assert {r[0] for r in rows} == {"ja", "en"}
-    assert len({r[1] for r in rows}) == 1  # one event: one alert, not two
-    summary = json.loads(rows[0][2])
+    with read_store(tmp_db(config_path)) as store:
+        docs = [store.document_by_url(u) for u in (meti.url(NEW_RELEASE), english["url"])]
+        assert all(d is not None and d.event_id for d in docs)
+        events = {d.event_id for d in docs if d}
+        [event_id] = events  # one event: one alert, not two
+        event = store.event(event_id)
+        in_event = store.event_documents(event_id)
+    assert {d.lang for d in docs if d} == {"ja", "en"}
+    assert [d.lang for d in in_event] == ["ja", "en"]  # the first version first
+    assert event is not None and event.summary is not None
+    summary = event.summary
     assert summary["links"] == {"ja": meti.url(NEW_RELEASE), "en": english["url"]}
     aligned = summary["aligned"]["en"]
     assert any("ガリウム" in pair["ja"] and "gallium" in pair["en"] for pair in aligned)
@@ -257,14 +239,6 @@ def test_stale_listing_raises_the_alarm(
     assert source["status"] == "stale"
     assert "2026-08-26" in source["error"]
     assert source["items"] == 20  # stale, but still read
-
-
-def test_dry_run_creates_nothing(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, report = check(config_path, capsys, "--dry-run", "--source", "meti-en")
-    assert code == 0
-    assert [r["source"] for r in report["releases"]] == ["meti-en"]
-    assert not tmp_db(config_path).exists()
-    assert not Path(str(tmp_db(config_path)) + ".lock").exists()
 
 
 def test_no_baseline_flag(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

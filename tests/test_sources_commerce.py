@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import urllib.request
 from datetime import date
-from pathlib import Path
 
 import pytest
 
+from replay.loopback import SITES
 from replay.server import ReplayServer
 from watcher.config import source_from_dict
 from watcher.sources import LayoutChanged, adapter_for
 
-SITES = Path(__file__).parent / "fixtures" / "sites"
 LIVE = "https://www.commerce.gov"
 LISTING = f"{LIVE}/news/press-releases"
 JUCIP_PATH = (

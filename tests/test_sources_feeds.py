@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import urllib.request
 from datetime import date
-from pathlib import Path
 
 import pytest
 
+from replay.loopback import SITES
 from replay.server import ReplayServer
 from watcher.config import source_from_dict
 from watcher.sources import LayoutChanged, adapter_for
 
-SITES = Path(__file__).parent / "fixtures" / "sites"
 FEED_PATH = "/rss-feed/east-asia-and-the-pacific/feed/index.xml"
 EPCC_SLUG = "joint-statement-of-the-u-s-japan-economic-policy-consultative-committee-2"
 

@@ -1,4 +1,4 @@
-"""METI adapters (JA and EN) over the recorded pages in tests/fixtures/sites/meti/."""
+"""METI adapters (JA and EN) over the recorded pages in replay/sites/meti/."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from replay.loopback import SITES
 from replay.server import ReplayServer
 from watcher.config import source_from_dict
 from watcher.models import ListingItem
 from watcher.sources import LayoutChanged, adapter_for, adapter_for_url
 from watcher.sources._meti import release_key
 
-SITE = Path(__file__).parent / "fixtures" / "sites" / "meti"
+SITE = SITES / "meti"
 LIVE = "https://www.meti.go.jp"
 CAPTURE = Path(__file__).parent / "fixtures" / "meti_press_index_ja_2026-08-26.html"
 
@@ -41,7 +42,7 @@ def test_capture_is_served_byte_exact():
     assert (SITE / "press" / "index.html").read_bytes() == CAPTURE.read_bytes()
 
 
-def test_capture_yields_its_twenty_items_with_dates_and_categories():
+def test_capture_yields_its_twenty_items_with_dates():
     raw = CAPTURE.read_bytes().decode("utf-8")
     items = ja().parse_listing(raw, f"{LIVE}/press/index.html")
     assert raw.count('class="cut_txt"') == 20
@@ -51,23 +52,13 @@ def test_capture_yields_its_twenty_items_with_dates_and_categories():
     assert first.key == "20260826001"
     assert first.url == f"{LIVE}/press/2026/08/20260826001.html"
     assert first.date == date(2026, 8, 26)
-    assert first.category == "中小企業・地域経済産業"
     assert first.title.startswith("業種別のノウハウが直感的にわかる")
     assert last.key == "20260806001" and last.date == date(2026, 8, 6)
-    assert last.category == "エネルギー・環境"
     # The capture's title with leading spaces comes out stripped.
     leading = next(i for i in items if i.key == "20260814001")
     assert leading.title.startswith("令和8年8月13日からの大雨")
     sipi = next(i for i in items if i.key == "20260806002")
-    assert sipi.category == "対外経済"
     assert sipi.title == "日米政府の戦略的投資イニシアティブに関する協議委員会の会合を開催しました"
-    assert {i.category for i in items} == {
-        "中小企業・地域経済産業",
-        "対外経済",
-        "エネルギー・環境",
-        "ものづくり/情報/流通・サービス",
-        "その他",
-    }
     assert all(i.lang == "ja" for i in items)
 
 
@@ -153,7 +144,7 @@ def test_old_template_in_legacy_encodings(folder, encoding, key, day, title_part
     items = adapter.parse_listing(raw.decode(encoding), f"{LIVE}/old/{folder}/press/index.html")
     assert len(items) == 2
     top = items[0]
-    assert (top.key, top.date, top.category) == (key, day, "対外経済")
+    assert (top.key, top.date) == (key, day)
     assert title_part in top.title
     doc = detail(adapter, top, encoding)
     assert doc.title == top.title  # from the h1 inside #__main_contents (no id in this template)

@@ -1,4 +1,5 @@
-"""The SQLite store: migrations, WAL, the writer lock, and pending items surviving a crash."""
+"""The SQLite store: migrations, WAL, the writer lock, pending items surviving a crash, the readers
+of events and documents, and read-only snapshots."""
 
 from __future__ import annotations
 
@@ -11,9 +12,14 @@ from pathlib import Path
 import pytest
 
 from state import LockHeld, Store, StoreError, WriterLock
+from state.store import ItemRow
 from watcher.models import ListingItem
+from watcher.policy import Policy
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+# Two quick attempts, then daily, given up after a week (watcher/policy.py decides; the store
+# keeps the counts and times the decisions are made from).
+POLICY = Policy(quick_attempts=2, retry_every=timedelta(days=1), give_up_after=timedelta(days=7))
 
 
 def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
@@ -64,15 +70,21 @@ def test_pending_items_survive_a_reopen_and_finish_once(tmp_path: Path) -> None:
         assert store.known_keys("s", ["k0", "k1", "zz"]) == {"k0", "k1"}
 
 
-def pending(store: Store, now: datetime = NOW) -> list:
-    return store.pending_items("s", now=now, quick_attempts=2, retry_every=timedelta(days=1))
+def pending(store: Store, now: datetime = NOW) -> list[ItemRow]:
+    """The pending items due for a pass at `now`."""
+    return [item for item in store.pending_items("s") if POLICY.item_due(item, now)]
+
+
+def troubled(store: Store) -> list[ItemRow]:
+    return [item for item in store.failing_items("s") if POLICY.troubled(item)]
 
 
 def test_failing_items_retry_quickly_then_daily_then_are_given_up(tmp_path: Path) -> None:
     def fail(now: datetime) -> tuple[int, bool]:
-        return store.fail_item(
-            "s", "k", "HTTP 500", now=now, quick_attempts=2, give_up_after=timedelta(days=7)
-        )
+        [item] = [i for i in store.pending_items("s") if i.key == "k"]
+        verdict = POLICY.after_failure(item, now)
+        store.fail_item("s", "k", "HTTP 500", now=now, give_up=verdict.give_up)
+        return verdict.attempts, verdict.give_up
 
     with Store.open(tmp_path / "x.sqlite3") as store:
         store.add_pending("s", [ListingItem(url="u", key="k", title="t")], baseline=False, now=NOW)
@@ -81,12 +93,12 @@ def test_failing_items_retry_quickly_then_daily_then_are_given_up(tmp_path: Path
         assert fail(NOW) == (2, False)
         assert pending(store) == []  # now daily: not due again the same day...
         assert [p.key for p in pending(store, NOW + timedelta(days=1))] == ["k"]  # ...next day
-        troubled = store.troubled_items("s", min_attempts=2)
-        assert [(t.url, t.state, t.attempts) for t in troubled] == [("u", "pending", 2)]
+        assert [(t.url, t.state, t.attempts) for t in troubled(store)] == [("u", "pending", 2)]
         assert fail(NOW + timedelta(days=3)) == (3, False)
         assert fail(NOW + timedelta(days=8)) == (4, True)  # a week of failures: given up
         assert pending(store, NOW + timedelta(days=30)) == []
-        assert [t.state for t in store.troubled_items("s", min_attempts=2)] == ["failed"]
+        assert [t.state for t in troubled(store)] == ["failed"]
+        assert store.failing_items("s")[0].attempts == 4  # the counts are the store's
 
 
 def test_rollback_leaves_nothing(tmp_path: Path) -> None:
@@ -141,3 +153,142 @@ def test_a_schema_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
     with Store.open(db) as store:
         assert store.schema_version == 2
         assert [p.key for p in pending(store)] == ["k"]  # the old row survived the upgrade
+
+
+def _write_items(db: Path, n: int) -> None:
+    writer = Store.open(db)
+    try:
+        writer.ensure_source("meti-ja", "meti-ja", "https://www.meti.go.jp/press/category_02.html")
+        with writer.transaction():
+            writer.add_pending(
+                "meti-ja",
+                [
+                    ListingItem(url=f"https://x.test/{i}", key=f"k{i:05d}", title="t" * 60)
+                    for i in range(n)
+                ],
+                baseline=False,
+                now=NOW,
+            )
+    finally:
+        writer.close()  # the last connection: checkpoints into the main file, deletes the -wal
+
+
+def test_readonly_store_is_a_consistent_snapshot_while_a_writer_commits(tmp_path: Path) -> None:
+    # `check --dry-run` holds its read-only store for the whole pass (tens of seconds against
+    # the live sites) and takes no lock, so a cron `check` or `run` may start and commit
+    # meanwhile. Reading the file as immutable while it changes would give torn reads.
+    db = tmp_path / "db.sqlite3"
+    Store.open(db).close()
+    reader = Store.open(db, readonly=True)
+    try:
+        assert reader.known_keys("meti-ja", ["k00000"]) == set()
+        _write_items(db, 3000)
+        # The reader works on a snapshot taken when it opened: it must not see half of the
+        # writer's rows, nor a "malformed" database. A reader opened now sees them all.
+        keys = [f"k{i:05d}" for i in range(3000)]
+        assert reader.known_keys("meti-ja", keys) == set()
+        assert reader.conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        with Store.open(db, readonly=True) as fresh:
+            assert fresh.source_state("meti-ja") is not None
+            assert fresh.known_keys("meti-ja", keys) == set(keys)
+    finally:
+        reader.close()
+
+
+def test_readonly_open_through_a_symlink_while_a_writer_is_active(tmp_path: Path) -> None:
+    # The database path may be a symlink (data/ on another disk). SQLite keeps the -wal beside
+    # the real file, so "no -wal beside the link" does not mean "no writer".
+    real_dir = tmp_path / "real"
+    real_dir.mkdir()
+    real = real_dir / "db.sqlite3"
+    link = tmp_path / "db.sqlite3"
+    link.symlink_to(real)
+    writer = Store.open(link)
+    try:
+        writer.ensure_source("meti-ja", "meti-ja", "https://www.meti.go.jp/press/category_02.html")
+        assert (real_dir / "db.sqlite3-wal").exists()
+        reader = Store.open(link, readonly=True)
+        try:
+            # The committed row lives in the writer's WAL; an immutable reader never looks there.
+            assert reader.source_state("meti-ja") is not None
+        finally:
+            reader.close()
+    finally:
+        writer.close()
+
+
+def test_events_are_read_back_whole_with_their_documents(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "x.sqlite3") as store, store.transaction():
+        old = store.create_event(
+            series="jucip",
+            ordinal=2,
+            level="ministerial",
+            meeting_date=date(2023, 5, 26),
+            title="2nd",
+            baseline=True,
+            now=NOW,
+        )
+        undated = store.create_event(
+            series="epcc",
+            ordinal=None,
+            level=None,
+            meeting_date=None,
+            title="EPCC",
+            baseline=False,
+            now=NOW,
+        )
+        new = store.create_event(
+            series="jucip",
+            ordinal=3,
+            level=None,
+            meeting_date=None,
+            title="3rd",
+            baseline=False,
+            now=NOW,
+        )
+        for url, lang, when, event in (
+            ("https://m/ja", "ja", date(2024, 4, 11), new),
+            ("https://m/en", "en", date(2024, 4, 10), new),
+            ("https://s/epcc", "en", date(2023, 11, 15), undated),
+        ):
+            store.save_document(
+                url=url,
+                source="s",
+                origin="poll",
+                lang=lang,
+                title=url,
+                date=when,
+                text="日米",
+                content_hash="h",
+                series=["jucip"],
+                relevance="primary",
+                alternates={},
+                statement={"title": url},
+                meeting_date=None,
+                event_id=event,
+                baseline=False,
+                now=NOW,
+            )
+        store.fill_event(new, ordinal=None, level="ministerial", meeting_date=None)
+        store.set_event_summary(new, {"title": "3rd", "links": {"ja": "https://m/ja"}})
+
+    with Store.open(tmp_path / "x.sqlite3", readonly=True) as store:
+        # Newest first, by meeting date, else by the first posting of its documents.
+        assert [e.id for e in store.events()] == [new, undated, old]
+        assert [e.id for e in store.events(series="jucip")] == [new, old]
+        assert [e.id for e in store.events(baseline=False, limit=1)] == [new]
+        latest = store.latest_event(series="jucip")
+        assert latest is not None and latest == store.event(new)
+        assert (latest.ordinal, latest.level, latest.first_posted) == (
+            3,
+            "ministerial",
+            date(2024, 4, 10),
+        )
+        assert latest.summary == {"title": "3rd", "links": {"ja": "https://m/ja"}}
+        docs = store.event_documents(new)
+        assert [(d.lang, d.text, d.series, d.statement) for d in docs] == [
+            ("ja", "日米", ("jucip",), {"title": "https://m/ja"}),
+            ("en", "日米", ("jucip",), {"title": "https://m/en"}),
+        ]
+        assert store.document(docs[1].id) == store.document_by_url("https://m/en") == docs[1]
+        assert store.latest_event(series="no-such") is None and store.event(999) is None

@@ -243,7 +243,7 @@ class Archive:
 
     def seed_bundled_history(self, now: datetime) -> int:
         """Load the shipped past statements once, so the first alert compares with history."""
-        from watcher.analysis.history import bundled_documents
+        from watcher.data import bundled_documents
 
         docs = [d for d in bundled_documents() if self.store.document_by_url(d.url) is None]
         if not docs:

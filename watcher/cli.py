@@ -1,8 +1,5 @@
 """`jucip-watch`: the command line. Parsing and error mapping only; commands live in
-watcher/commands/.
-
-Exit codes: 0 success; 1 a usage, config or input error (one line, no traceback); 3 one or more
-sources failed (the rest were still processed); 4 another instance holds the writer lock.
+watcher/commands/, exit codes and `UserError` in watcher/errors.py.
 """
 
 from __future__ import annotations
@@ -12,14 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-EXIT_OK = 0
-EXIT_USAGE = 1
-EXIT_SOURCES_FAILED = 3
-EXIT_LOCKED = 4
-
-
-class UserError(Exception):
-    """A mistake in what the user asked for: printed as one line, exit 1."""
+from watcher.errors import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE, UserError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -136,6 +126,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_LOCKED
     except KeyboardInterrupt:
         print("jucip-watch: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK

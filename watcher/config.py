@@ -6,19 +6,24 @@ environment variable that holds its key.
 
 Validation is msgspec's: it decodes TOML straight into these typed structs, rejects unknown keys
 and reports the path of a mistake, and imports in a few milliseconds, which matters for a one-off
-`check` started from cron.
+`check` started from cron. Each source kind's settings are declared by its adapter module
+(watcher/sources/) on the shared base in watcher/config_base.py; `SourceConfig` is their union.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
 import msgspec
 from msgspec.structs import force_setattr, replace
+
+from watcher import sources
+from watcher.config_base import Seconds, SourceSettings, dec_hook
+from watcher.config_base import Strict as _Strict
+from watcher.config_base import parse_duration as parse_duration  # part of this module's API
 
 DEFAULT_USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -26,53 +31,11 @@ DEFAULT_USER_AGENT = (
 )
 CONFIG_ENV = "JUCIP_WATCH_CONFIG"
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$")
-_UNIT = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
-_NAME = r"^[A-Za-z0-9_.-]+$"
 _ID = r"^[a-z0-9-]+$"
 
 
 class ConfigError(Exception):
     """A user mistake in the configuration: shown as one line, never as a traceback."""
-
-
-class Seconds(float):
-    """A duration in seconds; the file may say 30, "90s", "15m", "2h", "30d" or "1w"."""
-
-
-def parse_duration(value: Any) -> float:
-    """Seconds from a number or a string such as "90", "15m", "2h", "30d"."""
-    if isinstance(value, bool):
-        raise ValueError("expected a duration such as 30, '15m', '2h' or '30d'")
-    if isinstance(value, int | float):
-        try:
-            seconds = float(value)
-        except OverflowError:  # TOML integers have no size limit
-            raise ValueError(f"{value} seconds is not a usable duration") from None
-    else:
-        m = _DURATION.match(str(value))
-        if not m:
-            raise ValueError(f"{value!r} is not a duration (use e.g. 30, '15m', '2h', '30d')")
-        seconds = float(m.group(1)) * _UNIT[m.group(2)]
-    if not math.isfinite(seconds):
-        raise ValueError(f"{value!r} is not a finite duration")
-    if seconds < 0:
-        raise ValueError("a duration cannot be negative")
-    return seconds
-
-
-def _dec_hook(typ: type, value: Any) -> Any:
-    if typ is Seconds:
-        return Seconds(parse_duration(value))
-    if typ is Path:
-        if not isinstance(value, str):
-            raise ValueError(f"expected a path, got {value!r}")
-        return Path(value)
-    raise NotImplementedError(typ)
-
-
-class _Strict(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
-    pass
 
 
 class StorageConfig(_Strict):
@@ -95,94 +58,12 @@ class ScheduleConfig(_Strict):
     jitter: Seconds = Seconds(120.0)
 
 
-DEFAULT_URLS: dict[str, str] = {
-    "commerce-api": "https://api.commerce.gov/api/news",
-    "commerce-html": "https://www.commerce.gov/news/press-releases",
-    "meti-ja": "https://www.meti.go.jp/press/category_02.html",
-    "meti-en": "https://www.meti.go.jp/english/press/category_02.html",
-}
-
-
-class _SourceBase(_Strict, tag_field="kind"):
-    name: Annotated[str, msgspec.Meta(min_length=1, pattern=_NAME)]
-    url: str = ""
-    enabled: bool = True
-    interval: Seconds | None = None
-    stale_after: Seconds = Seconds(30 * 86400.0)
-    host_spacing: Seconds | None = None
-
-    @property
-    def kind(self) -> str:
-        return str(self.__struct_config__.tag)
-
-    def __post_init__(self) -> None:
-        if self.url and not re.match(r"^https?://[^/\s]+", self.url):
-            raise ValueError(f"{self.url!r} is not an http(s) URL")
-        if not self.url:
-            default = DEFAULT_URLS.get(self.kind)
-            if default is None:
-                raise ValueError(f"a source of kind {self.kind!r} needs a url")
-            force_setattr(self, "url", default)
-
-
-class CommerceApiSource(_SourceBase, tag="commerce-api"):
-    api_key_env: str = "COMMERCE_API_KEY"
-    # DEMO_KEY allows about 50 calls a day: poll every two hours unless told otherwise.
-    interval: Seconds | None = Seconds(7200.0)
-
-    def api_key(self) -> str:
-        return os.environ.get(self.api_key_env) or "DEMO_KEY"
-
-
-class CommerceHtmlSource(_SourceBase, tag="commerce-html"):
-    # The listing is paged (?page=N); METI's listings and feeds are single pages.
-    max_pages: Annotated[int, msgspec.Meta(ge=1, le=20)] = 1
-
-
-class MetiJaSource(_SourceBase, tag="meti-ja"):
-    pass
-
-
-class MetiEnSource(_SourceBase, tag="meti-en"):
-    pass
-
-
-class RssSource(_SourceBase, tag="rss"):
-    lang: Annotated[str, msgspec.Meta(pattern=r"^(en|ja)$")] = "en"
-
-
-class HtmlSource(_SourceBase, tag="html", kw_only=True):
-    """Any listing page, described by CSS selectors."""
-
-    item: str
-    lang: Annotated[str, msgspec.Meta(pattern=r"^(en|ja)$")] = "en"
-    link: str = "a"
-    title: str | None = None
-    date: str | None = None
-    detail_body: str | None = None
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        # A typo in a selector is a config error now, not an "internal error" at every poll.
-        import soupsieve
-
-        for key in ("item", "link", "title", "date", "detail_body"):
-            selector = getattr(self, key)
-            if selector is None:
-                continue
-            try:
-                soupsieve.compile(selector)
-            except soupsieve.SelectorSyntaxError as exc:
-                first = str(exc).splitlines()[0]
-                raise ValueError(
-                    f"{key} = {selector!r} is not a valid CSS selector: {first}"
-                ) from None
-
-
-_KINDS = ("commerce-api", "commerce-html", "meti-ja", "meti-en", "rss", "html")
-SourceConfig = (
-    CommerceApiSource | CommerceHtmlSource | MetiJaSource | MetiEnSource | RssSource | HtmlSource
-)
+# A source is one of the kinds the adapter modules declare (watcher/sources/), told apart by
+# its `kind` key. Type checkers see the common base; msgspec decodes the tagged union.
+if TYPE_CHECKING:
+    SourceConfig = SourceSettings
+else:
+    SourceConfig = Union[sources.settings_types()]  # noqa: UP007  (built at run time)
 
 
 class SeriesConfig(_Strict):
@@ -190,8 +71,8 @@ class SeriesConfig(_Strict):
 
     id: Annotated[str, msgspec.Meta(pattern=_ID)]
     name: str
-    aliases_en: list[str] = []
-    aliases_ja: list[str] = []
+    aliases_en: list[str] = msgspec.field(default_factory=list)
+    aliases_ja: list[str] = msgspec.field(default_factory=list)
 
 
 class TopicConfig(_Strict):
@@ -199,8 +80,8 @@ class TopicConfig(_Strict):
 
     id: Annotated[str, msgspec.Meta(pattern=_ID)]
     label: str | None = None
-    cues_en: list[str] = []
-    cues_ja: list[str] = []
+    cues_en: list[str] = msgspec.field(default_factory=list)
+    cues_ja: list[str] = msgspec.field(default_factory=list)
 
 
 def default_sources() -> list[dict[str, Any]]:
@@ -224,8 +105,8 @@ class Settings(_Strict):
     schedule: ScheduleConfig = ScheduleConfig()
     # None means "not given": the defaults below are used. Given, exactly those are polled.
     sources: list[SourceConfig] | None = None
-    series: list[SeriesConfig] = []
-    topics: list[TopicConfig] = []
+    series: list[SeriesConfig] = msgspec.field(default_factory=list)
+    topics: list[TopicConfig] = msgspec.field(default_factory=list)
     # Where the settings came from ("built-in defaults" or a path); shown by `sources`. Set by
     # the loader, not read from the file.
     origin: str = "built-in defaults"
@@ -264,13 +145,13 @@ def _message(err: msgspec.ValidationError, origin: str) -> str:
         text = text[: m.start()]
         where = f" at {m.group(1)}" if m.group(1) else ""
         if m.group(1).endswith(".kind"):
-            text += f" (kinds: {', '.join(k for k in _KINDS)})"
+            text += f" (kinds: {', '.join(sources.kinds())})"
     return f"{origin}: invalid setting{where}: {text}"
 
 
 def _convert(data: dict[str, Any], model: Any, origin: str) -> Any:
     try:
-        return msgspec.convert(data, model, dec_hook=_dec_hook)
+        return msgspec.convert(data, model, dec_hook=dec_hook)
     except msgspec.ValidationError as err:
         raise ConfigError(_message(err, origin)) from None
 

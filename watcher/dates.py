@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from watcher.textnorm import normalise
 
@@ -48,6 +48,11 @@ _JA = re.compile(
 )
 _ISO = re.compile(r"(?<!\d)(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})(?!\d)")
 _ERA_BASE = {"令和": 2018, "平成": 1988}
+
+
+def iso(value: date | datetime | None) -> str | None:
+    """The ISO-8601 text of a date or time, None for None: how JSON and the store write them."""
+    return value.isoformat() if value is not None else None
 
 
 def month_number(word: str) -> int | None:

@@ -2,7 +2,10 @@
 
 Every source goes through `Fetcher.get`, which never raises for a network outcome: blocked,
 throttled, slow, broken and off-site answers all come back as a `FetchResult` whose `status`
-says which, so a failed poll is never mistaken for "no news".
+says which, so a failed poll is never mistaken for "no news". Notifiers call APIs through
+`Fetcher.request` (any method, JSON, form or multipart bodies, per-call timeouts) on the same
+client, and get an `HttpAnswer` classified the same way. The rules behind the classes live in
+watcher/outcomes.py; secrets are redacted (watcher/secrets.py) in every message and log line.
 
 The watched sites are hostile to bots (Cloudflare, AWS WAF, CloudFront), so the client looks like
 a browser, spaces its requests per host, backs off, and recognises challenge pages served with
@@ -12,22 +15,17 @@ a browser, spaces its requests per host, backs off, and recognises challenge pag
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import functools
-import ipaddress
 import logging
-import math
 import random
-import re
-import socket
 import ssl
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from types import TracebackType
+from typing import Any
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt
@@ -35,6 +33,27 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_
 from watcher.config import FetchConfig
 from watcher.decode import decode_body
 from watcher.models import SourceStatus
+from watcher.outcomes import (
+    REDIRECT_CODES,
+    challenge,
+    host_key,
+    http_failure,
+    parse_retry_after,
+    parse_url,
+    same_site,
+    transport_failure,
+)
+from watcher.secrets import redact
+
+__all__ = [
+    "FetchResult",
+    "Fetcher",
+    "HttpAnswer",
+    "Timeouts",
+    "Validators",
+    "redact",
+    "same_site",
+]
 
 log = logging.getLogger("watcher.fetch")
 
@@ -49,41 +68,6 @@ except ImportError:
 MAX_REDIRECTS = 5
 DEFAULT_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 ACCEPT_LANGUAGE = "ja,en-US;q=0.9,en;q=0.8"
-
-_REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-_SECRET_PARAM = re.compile(r"(?i)([?&;](?:api_key|key|token|access_token)=)[^&#;\s'\"]*")
-_USERINFO_PASSWORD = re.compile(r"(://[^/@:\s]*:)[^/@\s]*@")
-
-# Second-level labels under which a country-code TLD registers names (meti.go.jp, bbc.co.uk).
-# A heuristic in place of the full Public Suffix List, which would be a new dependency.
-_PUBLIC_SECOND_LEVEL = frozenset(
-    {"ac", "ad", "co", "com", "ed", "edu", "go", "gov", "gr", "lg", "mil", "ne", "net", "or", "org"}
-)
-
-# Challenge markers, matched in the lowercased start of a body. Strong ones only appear on
-# challenge pages. Weak ones also appear in the script Cloudflare injects into ordinary pages
-# (/cdn-cgi/challenge-platform/scripts/jsd/main.js) or in AWS WAF's SDK tag, so on a 200 they
-# count only when the page is too small to be real content.
-_STRONG_MARKERS = (
-    (b"just a moment...", "Cloudflare"),
-    (b"cf-chl", "Cloudflare"),
-    (b"_cf_chl_opt", "Cloudflare"),
-    (b"aws-waf-token", "AWS WAF"),
-    (b"gokuprops", "AWS WAF"),
-)
-_WEAK_MARKERS = (
-    (b"challenge-platform", "Cloudflare"),
-    (b"/cdn-cgi/challenge", "Cloudflare"),
-    (b"awswaf", "AWS WAF"),
-)
-_CHALLENGE_SCAN_BYTES = 65_536
-_SMALL_PAGE_BYTES = 16_384
-
-
-def redact(url: str) -> str:
-    """`url` (or any text holding URLs) with API keys, tokens and passwords replaced by ***."""
-    return _USERINFO_PASSWORD.sub(r"\1***@", _SECRET_PARAM.sub(r"\1***", url))
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,14 +116,59 @@ class FetchResult:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Per-phase limits in seconds for one `request` (None: no limit), as API clients such as
+    python-telegram-bot pass them: a long poll needs a long read, an upload a long write."""
+
+    connect: float | None = None
+    read: float | None = None
+    write: float | None = None
+    pool: float | None = None
+
+    def total(self) -> float | None:
+        """The whole exchange's limit: the phases' sum, unbounded when any phase is."""
+        parts = (self.connect, self.read, self.write, self.pool)
+        return None if any(p is None for p in parts) else sum(p or 0.0 for p in parts)
+
+
+@dataclass(frozen=True, repr=False)
+class HttpAnswer:
+    """The outcome of one `Fetcher.request`: the answer as it came (status code, headers and
+    body bytes for every status, so an API client can read its error payloads) and its outcome
+    class. `error` (redacted) says what went wrong when `status` is not OK; a transport failure
+    has `http_status` None and an empty body."""
+
+    method: str
+    url: str
+    status: SourceStatus
+    http_status: int | None
+    headers: Mapping[str, str]
+    body: bytes
+    error: str | None
+    retry_after: float | None
+    elapsed: float
+
+    @property
+    def ok(self) -> bool:
+        return self.status is SourceStatus.OK
+
+    def __repr__(self) -> str:
+        return (
+            f"HttpAnswer({self.method} {redact(self.url)!r}, status={self.status.value}, "
+            f"http_status={self.http_status}, size={len(self.body)}, error={self.error!r})"
+        )
+
+
 _NO_VALIDATORS = Validators()
+_NO_HEADERS: Mapping[str, str] = httpx.Headers()
 
 
 @dataclass(frozen=True, slots=True)
 class _Outcome:
     """One attempt's result, and whether the retry loop should try again."""
 
-    result: FetchResult
+    result: FetchResult | HttpAnswer
     retry: bool = False
 
 
@@ -147,6 +176,16 @@ class _Outcome:
 class _Redirect:
     code: int
     location: httpx.URL
+
+
+@dataclass(frozen=True, slots=True)
+class _Transfer:
+    """What one exchange brought: the response (once headers arrived), the body (None when
+    over the size cap), or the exception that stopped it."""
+
+    response: httpx.Response | None
+    body: bytes | None
+    error: BaseException | None
 
 
 class _Host:
@@ -209,22 +248,70 @@ class Fetcher:
         started = time.monotonic()
         sent = validators or _NO_VALIDATORS
         try:
-            target = _parse_url(url)
+            target = parse_url(url)
         except ValueError as exc:
             return _result(url, url, SourceStatus.ERROR, f"bad URL: {exc}")
         headers = _request_headers(sent, accept)
         gap = self._config.host_spacing if spacing is None else spacing
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._config.retries + 1),
-            wait=self._retry_wait,
-            retry=retry_if_result(_should_retry),
-            retry_error_callback=_last_outcome,
-            before_sleep=_log_retry,
-        )
+        retrying = self._retrying(self._config.retries)
         outcome: _Outcome = await retrying(self._follow, url, target, headers, sent, gap)
+        assert isinstance(outcome.result, FetchResult)
         return replace(outcome.result, elapsed=time.monotonic() - started)
 
-    # -- one attempt: the request and its same-site redirects -------------------------------
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeouts | None = None,
+        spacing: float = 0.0,
+        retry: bool = False,
+    ) -> HttpAnswer:
+        """One API call (POST a JSON body, a form, a multipart upload; or any other method).
+
+        `json`, `data` (form fields) and `files` (name -> (filename, bytes, content type)) are
+        passed to httpx as they are. `timeout` is one limit for the whole exchange, or per-phase
+        `Timeouts`; None is the configured timeout. API calls are not spaced unless `spacing`
+        asks for it (no jitter either), not redirected, and retried (timeouts, connection
+        errors, 429 and 5xx, as GET is) only when `retry` says the call is safe to repeat.
+        """
+        started = time.monotonic()
+        method = method.upper()
+        try:
+            target = parse_url(url)
+        except ValueError as exc:
+            return _answer(method, url, SourceStatus.ERROR, f"bad URL: {exc}")
+        limits, deadline = self._limits(timeout)
+
+        async def attempt() -> _Outcome:
+            # Built per attempt: a retried upload sends its body again from the start.
+            request = self._client.build_request(
+                method,
+                target,
+                json=json,
+                data=data,
+                files=files,
+                headers=dict(headers or {}),
+                timeout=limits,
+            )
+            async with self._polite(host_key(target), spacing, jitter=spacing > 0):
+                t0 = time.monotonic()
+                transfer = await self._transfer(request, deadline)
+            outcome = self._judge_answer(method, url, transfer, deadline)
+            if log.isEnabledFor(logging.DEBUG):
+                _log_outcome(method, target, outcome, time.monotonic() - t0)
+            return outcome
+
+        retrying = self._retrying(self._config.retries if retry else 0)
+        outcome: _Outcome = await retrying(attempt)
+        assert isinstance(outcome.result, HttpAnswer)
+        return replace(outcome.result, elapsed=time.monotonic() - started)
+
+    # -- one GET attempt: the request and its same-site redirects ---------------------------
     async def _follow(
         self,
         url: str,
@@ -255,46 +342,102 @@ class Fetcher:
         sent: Validators,
         gap: float,
     ) -> _Outcome | _Redirect:
-        async with self._polite(_host_key(target), gap):
+        request = self._client.build_request("GET", target, headers=headers)
+        async with self._polite(host_key(target), gap):
             t0 = time.monotonic()
-            answer = await self._request(url, target, headers, sent)
+            transfer = await self._transfer(request, self._timeout)
+        answer = self._judge_page(url, str(target), transfer, sent)
         if log.isEnabledFor(logging.DEBUG):
-            _log_exchange(target, answer, time.monotonic() - t0)
+            _log_outcome("GET", target, answer, time.monotonic() - t0)
         return answer
 
-    async def _request(
-        self, url: str, target: httpx.URL, headers: dict[str, str], sent: Validators
-    ) -> _Outcome | _Redirect:
-        final = str(target)
+    # -- the exchange, shared by GET and request ----------------------------------------------
+    async def _transfer(self, request: httpx.Request, deadline: float | None) -> _Transfer:
+        """Send `request` and read the body up to the size cap, within `deadline` seconds."""
         response: httpx.Response | None = None
         try:
-            async with asyncio.timeout(self._timeout):
-                request = self._client.build_request("GET", target, headers=headers)
+            async with asyncio.timeout(deadline):
                 response = await self._client.send(request, stream=True)
                 try:
                     body = await _read_capped(response, self._config.max_bytes)
                 finally:
                     await response.aclose()
         except (TimeoutError, httpx.HTTPError) as exc:
-            return _network_failure(url, final, exc, response, self._timeout)
-        if body is None:
+            return _Transfer(response, None, exc)
+        return _Transfer(response, body, None)
+
+    def _judge_page(
+        self, url: str, final: str, transfer: _Transfer, sent: Validators
+    ) -> _Outcome | _Redirect:
+        if transfer.error is not None:
+            return _failed_transfer(url, final, transfer.error, transfer.response, self._timeout)
+        response = transfer.response
+        assert response is not None  # a transfer without an error has its response
+        if transfer.body is None:
             message = f"response larger than {self._config.max_bytes} bytes"
             return _Outcome(
                 _result(url, final, SourceStatus.ERROR, message, http_status=response.status_code)
             )
-        return _classify(url, final, response, body, sent, self._config.max_retry_after)
+        return _classify(url, final, response, transfer.body, sent, self._config.max_retry_after)
+
+    def _judge_answer(
+        self, method: str, url: str, transfer: _Transfer, deadline: float | None
+    ) -> _Outcome:
+        response = transfer.response
+        if transfer.error is not None:
+            failure = transport_failure(transfer.error, response, deadline)
+            code = response.status_code if response is not None else None
+            answer = _answer(method, url, failure.status, failure.message, http_status=code)
+            return _Outcome(answer, retry=failure.retry)
+        assert response is not None
+        code, headers = response.status_code, response.headers
+        if transfer.body is None:
+            message = f"response larger than {self._config.max_bytes} bytes"
+            return _Outcome(
+                _answer(method, url, SourceStatus.ERROR, message, http_status=code, headers=headers)
+            )
+        body = transfer.body
+        if 200 <= code < 300:
+            return _Outcome(
+                _answer(method, url, SourceStatus.OK, http_status=code, headers=headers, body=body)
+            )
+        retry_after = parse_retry_after(headers.get("retry-after"))
+        failure = http_failure(code, retry_after, self._config.max_retry_after)
+        if code in REDIRECT_CODES:
+            failure = replace(failure, message=f"{failure.message} (API calls are not redirected)")
+        answer = _answer(
+            method,
+            url,
+            failure.status,
+            failure.message,
+            http_status=code,
+            headers=headers,
+            body=body,
+            retry_after=retry_after,
+        )
+        return _Outcome(answer, retry=failure.retry)
+
+    def _limits(self, timeout: float | Timeouts | None) -> tuple[httpx.Timeout, float | None]:
+        """httpx's per-phase limits and the whole exchange's deadline for one `request`."""
+        if isinstance(timeout, Timeouts):
+            limits = httpx.Timeout(
+                connect=timeout.connect, read=timeout.read, write=timeout.write, pool=timeout.pool
+            )
+            return limits, timeout.total()
+        seconds = self._timeout if timeout is None else (timeout or None)
+        return httpx.Timeout(seconds), seconds
 
     # -- politeness and retries ---------------------------------------------------------------
     @asynccontextmanager
-    async def _polite(self, key: str, gap: float) -> AsyncIterator[None]:
+    async def _polite(self, key: str, gap: float, *, jitter: bool = True) -> AsyncIterator[None]:
         """Hold the host for one exchange, starting it `gap` (+ jitter) after the last one ended.
 
         Measured from the end of the previous exchange, so the server sees at least `gap`
         between requests however long the answers take. Spacing and jitter both 0 skip the
-        queue entirely: loopback tests and bulk jobs run at full speed.
+        queue entirely: loopback tests, bulk jobs and API calls run at full speed.
         """
-        jitter = self._config.jitter
-        if gap <= 0 and jitter <= 0:
+        spread = self._config.jitter if jitter else 0.0
+        if gap <= 0 and spread <= 0:
             yield
             return
         host = self._hosts.get(key)
@@ -302,13 +445,22 @@ class Fetcher:
             host = self._hosts[key] = _Host()
         async with host.lock:
             if host.last is not None:
-                wait = host.last + gap + random.uniform(0, jitter) - time.monotonic()
+                wait = host.last + gap + random.uniform(0, spread) - time.monotonic()
                 if wait > 0:
                     await asyncio.sleep(wait)
             try:
                 yield
             finally:
                 host.last = time.monotonic()
+
+    def _retrying(self, retries: int) -> Callable[..., Awaitable[Any]]:
+        return AsyncRetrying(
+            stop=stop_after_attempt(retries + 1),
+            wait=self._retry_wait,
+            retry=retry_if_result(_should_retry),
+            retry_error_callback=_last_outcome,
+            before_sleep=_log_retry,
+        )
 
     def _retry_wait(self, state: RetryCallState) -> float:
         """Retry-After when the server gave one, else exponential backoff plus jitter."""
@@ -345,49 +497,6 @@ def _tls_context() -> ssl.SSLContext:
 
 
 # -- helpers (pure) ------------------------------------------------------------------------------
-def same_site(origin: httpx.URL, target: httpx.URL) -> bool:
-    """May a redirect from `origin` go to `target`? Same registrable domain (www.meti.go.jp ->
-    meti.go.jp is fine); IP addresses and single-label hosts must match host and port exactly."""
-    if target.scheme not in _DEFAULT_PORTS:
-        return False
-    if _is_literal_host(origin.host) or _is_literal_host(target.host):
-        return _host_key(origin) == _host_key(target)
-    return _registrable_domain(origin.host) == _registrable_domain(target.host)
-
-
-def _registrable_domain(host: str) -> str:
-    labels = host.rstrip(".").lower().split(".")
-    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _PUBLIC_SECOND_LEVEL:
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
-
-
-def _is_literal_host(host: str) -> bool:
-    if "." not in host.rstrip("."):
-        return True  # localhost, intranet names, IPv6 literals
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def _host_key(url: httpx.URL) -> str:
-    return f"{url.host}:{url.port or _DEFAULT_PORTS.get(url.scheme, 0)}"
-
-
-def _parse_url(url: str) -> httpx.URL:
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise ValueError(str(exc)) from None
-    if parsed.scheme not in _DEFAULT_PORTS:
-        raise ValueError(f"{url!r} is not an http(s) URL")
-    if not parsed.host:
-        raise ValueError(f"{url!r} has no host")
-    return parsed
-
-
 def _request_headers(sent: Validators, accept: str | None) -> dict[str, str]:
     headers: dict[str, str] = {}
     if sent.etag:
@@ -423,9 +532,10 @@ def _classify(
     sent: Validators,
     max_retry_after: float,
 ) -> _Outcome | _Redirect:
+    """A page's answer: redirect, not modified, challenge, the page, or a failure."""
     code = response.status_code
     headers = response.headers
-    if code in _REDIRECT_CODES and "location" in headers:
+    if code in REDIRECT_CODES and "location" in headers:
         try:
             return _Redirect(code, response.url.join(headers["location"]))
         except httpx.InvalidURL:
@@ -437,10 +547,10 @@ def _classify(
             url, final, SourceStatus.NOT_MODIFIED, http_status=code, validators=validators
         )
         return _Outcome(result)
-    challenge = _challenge(code, body)
-    if challenge is not None:
+    found = challenge(code, body)
+    if found is not None:
         return _Outcome(
-            _result(url, final, SourceStatus.BLOCKED, challenge, http_status=code, size=len(body))
+            _result(url, final, SourceStatus.BLOCKED, found, http_status=code, size=len(body))
         )
     if 200 <= code < 300:
         decoded = decode_body(body, headers.get("content-type"))
@@ -459,124 +569,38 @@ def _classify(
             lossy=decoded.lossy,
         )
         return _Outcome(result)
-    message = _http_message(code)
-    if code == 403:
-        return _Outcome(
-            _result(url, final, SourceStatus.BLOCKED, message, http_status=code, size=len(body))
-        )
-    if code == 429 or code >= 500:
-        return _throttled(url, final, code, headers, len(body), max_retry_after)
-    return _Outcome(
-        _result(url, final, SourceStatus.ERROR, message, http_status=code, size=len(body))
-    )
-
-
-def _throttled(
-    url: str, final: str, code: int, headers: httpx.Headers, size: int, max_retry_after: float
-) -> _Outcome:
-    """429 and 5xx: retried, unless the server asks for a longer pause than we wait for."""
-    message = _http_message(code)
-    retry_after = _parse_retry_after(headers.get("retry-after"))
-    if retry_after is not None and retry_after > max_retry_after:
-        message += f"; Retry-After {retry_after:.0f} s exceeds the {max_retry_after:.0f} s limit"
-        result = _result(
-            url,
-            final,
-            SourceStatus.RATE_LIMITED,
-            message,
-            http_status=code,
-            retry_after=retry_after,
-            size=size,
-        )
-        return _Outcome(result)
-    status = SourceStatus.RATE_LIMITED if code == 429 else SourceStatus.ERROR
+    throttled = code == 429 or code >= 500
+    retry_after = parse_retry_after(headers.get("retry-after")) if throttled else None
+    failure = http_failure(code, retry_after, max_retry_after)
     result = _result(
-        url, final, status, message, http_status=code, retry_after=retry_after, size=size
+        url,
+        final,
+        failure.status,
+        failure.message,
+        http_status=code,
+        retry_after=retry_after,
+        size=len(body),
     )
-    return _Outcome(result, retry=True)
+    return _Outcome(result, retry=failure.retry)
 
 
-def _challenge(code: int, body: bytes) -> str | None:
-    """A message when `body` is a bot challenge rather than the page, else None."""
-    if code == 202 and not body.strip():
-        return "bot challenge (HTTP 202 with an empty body)"
-    if code not in (200, 202, 403, 503):
-        return None
-    head = body[:_CHALLENGE_SCAN_BYTES].lower()
-    markers = _STRONG_MARKERS
-    if code != 200 or len(body) < _SMALL_PAGE_BYTES:
-        markers += _WEAK_MARKERS
-    for marker, vendor in markers:
-        if marker in head:
-            return f"{vendor} challenge page (HTTP {code})"
-    return None
-
-
-def _network_failure(
+def _failed_transfer(
     url: str,
     final: str,
-    exc: BaseException,
+    error: BaseException,
     response: httpx.Response | None,
     timeout: float | None,
 ) -> _Outcome:
-    """Map a transport exception to an outcome; `response` is set when headers had arrived."""
-    code = response.status_code if response is not None else None
-    size = response.num_bytes_downloaded if response is not None else 0
-    if isinstance(exc, TimeoutError | httpx.TimeoutException):
-        after = f" after {timeout:g} s" if timeout else ""
-        status, message, retry = SourceStatus.TIMEOUT, f"timed out{after}", True
-    elif isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
-        status, message, retry = SourceStatus.ERROR, f"bad URL: {exc}", False
-    elif isinstance(exc, httpx.DecodingError):
-        status, message, retry = SourceStatus.ERROR, "content decoding failed", False
-    elif response is not None and isinstance(exc, httpx.TransportError):
-        expected = response.headers.get("content-length")
-        of = f" of {expected}" if expected else ""
-        status, message, retry = SourceStatus.ERROR, f"body truncated ({size}{of} bytes)", True
-    elif isinstance(exc, httpx.ConnectError):
-        status, message, retry = SourceStatus.ERROR, _connect_message(exc), True
-    elif isinstance(exc, httpx.TransportError):
-        status, message, retry = (
-            SourceStatus.ERROR,
-            f"connection error: {str(exc) or 'closed'}",
-            True,
-        )
-    else:
-        status, message, retry = SourceStatus.ERROR, f"{type(exc).__name__}: {exc}", False
-    result = _result(url, final, status, message, http_status=code, size=size)
-    return _Outcome(result, retry=retry)
-
-
-def _connect_message(exc: httpx.ConnectError) -> str:
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(cause, socket.gaierror):
-            return "host name not resolved"
-        cause = cause.__cause__ or cause.__context__
-    text = str(exc)
-    if "refused" in text.lower():
-        return "connection refused"
-    return f"connection failed: {text}" if text else "connection failed"
-
-
-def _parse_retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    return max(0.0, seconds) if math.isfinite(seconds) else None
+    failure = transport_failure(error, response, timeout)
+    result = _result(
+        url,
+        final,
+        failure.status,
+        failure.message,
+        http_status=response.status_code if response is not None else None,
+        size=response.num_bytes_downloaded if response is not None else 0,
+    )
+    return _Outcome(result, retry=failure.retry)
 
 
 def _validators(headers: httpx.Headers, sent: Validators) -> Validators:
@@ -586,11 +610,6 @@ def _validators(headers: httpx.Headers, sent: Validators) -> Validators:
     if etag == sent.etag and last_modified == sent.last_modified:
         return sent
     return Validators(etag, last_modified)
-
-
-def _http_message(code: int) -> str:
-    reason = httpx.codes.get_reason_phrase(code)
-    return f"HTTP {code} {reason}" if reason else f"HTTP {code}"
 
 
 def _result(
@@ -620,14 +639,45 @@ def _result(
     )
 
 
-def _log_exchange(target: httpx.URL, answer: _Outcome | _Redirect, elapsed: float) -> None:
+def _answer(
+    method: str,
+    url: str,
+    status: SourceStatus,
+    error: str | None = None,
+    *,
+    http_status: int | None = None,
+    headers: Mapping[str, str] = _NO_HEADERS,
+    body: bytes = b"",
+    retry_after: float | None = None,
+) -> HttpAnswer:
+    """An API answer; `error` is redacted here, as `_result` does for pages."""
+    return HttpAnswer(
+        method=method,
+        url=url,
+        status=status,
+        http_status=http_status,
+        headers=headers,
+        body=body,
+        error=None if error is None else redact(error),
+        retry_after=retry_after,
+        elapsed=0.0,
+    )
+
+
+def _log_outcome(
+    method: str, target: httpx.URL, answer: _Outcome | _Redirect, elapsed: float
+) -> None:
     if isinstance(answer, _Redirect):
         code, what, size = answer.code, f"redirect to {answer.location}", 0
-    else:
+    elif isinstance(answer.result, FetchResult):
         result = answer.result
         code, what, size = result.http_status, result.error or result.status.value, result.size
+    else:
+        reply = answer.result
+        code, what, size = reply.http_status, reply.error or reply.status.value, len(reply.body)
     log.debug(
-        "GET %s -> %s %s, %d bytes, %.3f s",
+        "%s %s -> %s %s, %d bytes, %.3f s",
+        method,
         redact(str(target)),
         code or "-",
         redact(what),

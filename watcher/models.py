@@ -49,7 +49,6 @@ class ListingItem:
     title: str
     date: date | None = None
     lang: str = "en"
-    category: str | None = None
     body_html: str | None = None
 
 

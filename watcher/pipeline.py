@@ -5,10 +5,13 @@ together with the listing's validators; each item is then judged and archived in
 transaction. A failed fetch writes nothing but the source's health, so nothing is marked seen that
 was not judged, and a restart resumes with the pending items.
 
-A release page that keeps failing is never dropped quietly: after a few quick retries it is
-retried daily and reported on every pass, and only given up on (still listed by `sources`) when
-it has failed for a week. A release page that is blocked or throttled stops the pass and pauses
-the source like a blocked listing would; it costs the item no attempt.
+A release page that keeps failing is never dropped quietly: watcher/policy.py says when it is
+retried, reported and given up on, and when a failing source is paused or a quiet one stale. A
+release page that is blocked or throttled stops the pass and pauses the source like a blocked
+listing would; it costs the item no attempt.
+
+A dry run is this same code against a throwaway copy of the store (`Store.throwaway`): it
+judges, counts and records exactly as a real pass, and the copy is dropped afterwards.
 """
 
 from __future__ import annotations
@@ -17,26 +20,21 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
-from state.store import PendingItem, SourceState, Store
+from state.store import ItemRow, PollRecord, SourceState, Store
 from watcher.archive import Analyzer, Archive, Judgement
 from watcher.config import Settings, SourceConfig
-from watcher.fetch import Fetcher, FetchResult, Validators, redact
+from watcher.fetch import Fetcher, FetchResult, Validators
 from watcher.models import Document, ListingItem, SourceStatus
+from watcher.policy import DEFAULT_POLICY, Policy
+from watcher.secrets import redact
 from watcher.sources import adapter_for
 from watcher.sources.base import Adapter, LayoutChanged
 
 log = logging.getLogger("watcher.pipeline")
 
-# A failing release page is retried on every poll this many times, then once a day...
-QUICK_ATTEMPTS = 5
-RETRY_EVERY = timedelta(days=1)
-# ...and given up on (still listed by `sources`) once it has failed for this long.
-GIVE_UP_AFTER = timedelta(days=7)
-# After repeated failures a source is polled less often, up to this pause.
-MAX_BACKOFF = timedelta(hours=6)
 # Failures that say "the host refuses us now": stop the pass, pause, count no attempt.
 _REFUSALS = (SourceStatus.BLOCKED, SourceStatus.RATE_LIMITED)
 
@@ -55,8 +53,6 @@ class ReleaseReport:
     series: tuple[str, ...]
     relevance: str
     baseline: bool
-    event_id: int | None = None
-    new_event: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -127,12 +123,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _backoff(failures: int, interval: float) -> timedelta:
-    return min(timedelta(seconds=interval * 2 ** min(failures, 8)), MAX_BACKOFF)
-
-
 class Poller:
-    """Polls sources with one fetcher and one store. `dry_run` reads but never writes."""
+    """Polls sources with one fetcher and one store (for a dry run, a throwaway one)."""
 
     def __init__(
         self,
@@ -141,21 +133,19 @@ class Poller:
         fetcher: Fetcher,
         *,
         analyzer: Analyzer | None = None,
-        dry_run: bool = False,
         baseline: bool = True,
         clock: Callable[[], datetime] = _now,
         progress: Progress | None = None,
+        policy: Policy = DEFAULT_POLICY,
     ) -> None:
         self.settings = settings
         self.store = store
         self.fetcher = fetcher
         self.archive = Archive(store, analyzer or Analyzer.from_settings(settings))
-        self.dry_run = dry_run
         self.baseline = baseline
         self.clock = clock
         self.progress = progress
-        # A dry run archives nothing, so it remembers what it reported to report it once.
-        self._reported: set[str] = set()
+        self.policy = policy
 
     async def check(self, names: Sequence[str] = ()) -> CheckReport:
         """Poll the named sources (all enabled ones when none are named) concurrently.
@@ -186,24 +176,22 @@ class Poller:
     async def poll(self, cfg: SourceConfig, *, respect_pause: bool = True) -> SourceReport:
         state = self.store.source_state(cfg.name)
         now = self.clock()
-        if respect_pause and state and state.paused_until and state.paused_until > now:
+        if respect_pause and state and self.policy.paused(state.paused_until, now):
             status = SourceStatus(state.status) if state.status else SourceStatus.RATE_LIMITED
             if not status.failed:
                 status = SourceStatus.RATE_LIMITED
-            until = state.paused_until.strftime("%Y-%m-%d %H:%M UTC")
+            until = f"{state.paused_until:%Y-%m-%d %H:%M} UTC"
             report = _failed(cfg.name, status, f"paused until {until}; last error: {state.error}")
             report.paused = True
             return report
         adapter = adapter_for(cfg)
-        if not self.dry_run:
-            self.store.ensure_source(cfg.name, cfg.kind, cfg.url)
+        self.store.ensure_source(cfg.name, cfg.kind, cfg.url)
         try:
             report, items, not_modified = await self._poll_listing(cfg, adapter, state, now)
             if report.status.failed:
                 self._record_failure(cfg, state, report, now, listing_ok=False, items=None)
                 return report
-            baseline = self.baseline and not (state and state.baseline_done)
-            report.new_items = await self._process_items(cfg, adapter, items, baseline, report)
+            report.new_items = await self._process_items(cfg, adapter, items, report)
         except Exception as exc:  # an adapter bug must not take the other sources down
             log.error(
                 "source %s: unexpected failure: %s",
@@ -268,47 +256,32 @@ class Poller:
         for it in items:
             unique.setdefault(it.key, it)
         items = list(unique.values())
-        if not self.dry_run:
-            known = self.store.known_keys(cfg.name, [i.key for i in items])
-            baseline = self.baseline and not (state and state.baseline_done)
-            with self.store.transaction():
-                self.store.add_pending(
-                    cfg.name, [i for i in items if i.key not in known], baseline=baseline, now=now
-                )
-                for url, result in fetched:
-                    v = result.validators
-                    self.store.set_validators(
-                        self._validator_key(url), v.etag, v.last_modified, now
-                    )
+        known = self.store.known_keys(cfg.name, [i.key for i in items])
+        baseline = self.baseline and not (state and state.baseline_done)
+        with self.store.transaction():
+            self.store.add_pending(
+                cfg.name, [i for i in items if i.key not in known], baseline=baseline, now=now
+            )
+            for url, result in fetched:
+                v = result.validators
+                self.store.set_validators(self._validator_key(url), v.etag, v.last_modified, now)
         return SourceReport(cfg.name, SourceStatus.OK, items=len(items)), items, False
 
-    def _pending(self, source: str) -> list[PendingItem]:
-        return self.store.pending_items(
-            source, now=self.clock(), quick_attempts=QUICK_ATTEMPTS, retry_every=RETRY_EVERY
-        )
+    def _due(self, source: str) -> list[ItemRow]:
+        now = self.clock()
+        return [i for i in self.store.pending_items(source) if self.policy.item_due(i, now)]
 
     async def _process_items(
         self,
         cfg: SourceConfig,
         adapter: Adapter,
         listed: list[ListingItem],
-        baseline: bool,
         report: SourceReport,
     ) -> int:
-        """Judge every pending item; returns how many were judged in this pass."""
+        """Judge every pending item that is due; returns how many were judged in this pass."""
         by_key = {i.key: i for i in listed}
-        todo = self._pending(cfg.name)
-        if self.dry_run:
-            # A real poll has just recorded the listing's new items as pending; a dry run
-            # judges them straight from the listing.
-            known = self.store.known_keys(cfg.name, list(by_key)) if by_key else set()
-            todo = [
-                PendingItem(cfg.name, i.key, i.url, i.title, i.date, baseline, 0)
-                for i in listed
-                if i.key not in known
-            ] + todo
+        todo = self._due(cfg.name)
         failures: dict[str, str] = {}  # url -> the line to report
-        judged: set[str] = set()
         done = 0
         for n, pending in enumerate(todo, 1):
             if self.progress:
@@ -323,7 +296,6 @@ class Poller:
             doc, failed = await self._document(cfg, adapter, item)
             if doc is not None:
                 self._judge_and_store(cfg, item, doc, pending.baseline, report)
-                judged.add(item.url)
                 done += 1
                 continue
             assert failed is not None
@@ -335,51 +307,47 @@ class Poller:
                 return done
             if failed.status is SourceStatus.LAYOUT_CHANGED:
                 report.status = SourceStatus.LAYOUT_CHANGED
-            failures[item.url] = self._count_failure(cfg, item, failed.error or failed.status.value)
-        self._report_failures(cfg, report, failures, judged)
+            failures[item.url] = self._count_failure(
+                cfg, pending, failed.error or failed.status.value
+            )
+        self._report_failures(cfg, report, failures)
         return done
 
-    def _count_failure(self, cfg: SourceConfig, item: ListingItem, error: str) -> str:
+    def _count_failure(self, cfg: SourceConfig, item: ItemRow, error: str) -> str:
         """Record one failed attempt at a release page; returns the line to report."""
-        if self.dry_run:
-            return f"{item.url}: {error}"
+        now = self.clock()
+        verdict = self.policy.after_failure(item, now)
         with self.store.transaction():
-            attempts, gave_up = self.store.fail_item(
-                cfg.name,
-                item.key,
-                redact(error),
-                now=self.clock(),
-                quick_attempts=QUICK_ATTEMPTS,
-                give_up_after=GIVE_UP_AFTER,
+            self.store.fail_item(
+                cfg.name, item.key, redact(error), now=now, give_up=verdict.give_up
             )
-        if gave_up:
+        if verdict.give_up:
             log.error(
                 "source %s: gave up on %s after %d attempts: %s",
                 cfg.name,
                 item.url,
-                attempts,
+                verdict.attempts,
                 error,
             )
-            return f"gave up on {item.url} after {attempts} attempts: {error}"
-        if attempts >= QUICK_ATTEMPTS:
+            return f"gave up on {item.url} after {verdict.attempts} attempts: {error}"
+        if verdict.retrying_daily:
             line = (
-                f"{item.url} failed {attempts} times, retrying daily "
-                f"(giving up after {GIVE_UP_AFTER.days} days): {error}"
+                f"{item.url} failed {verdict.attempts} times, retrying daily "
+                f"(giving up after {self.policy.give_up_after.days} days): {error}"
             )
             log.error("source %s: %s", cfg.name, line)
             return line
         return f"{item.url}: {error}"
 
     def _report_failures(
-        self, cfg: SourceConfig, report: SourceReport, failures: dict[str, str], judged: set[str]
+        self, cfg: SourceConfig, report: SourceReport, failures: dict[str, str]
     ) -> None:
         # Pages still failing after the quick retries, but not tried in this pass (they wait
         # for their daily retry), keep the source in error: a JUCIP release may be among them.
         waiting = [
             t
-            for t in self.store.troubled_items(cfg.name, min_attempts=QUICK_ATTEMPTS)
-            # (a dry run does not record a page that works again: `judged` says it did)
-            if t.state == "pending" and t.url not in failures and t.url not in judged
+            for t in self.store.failing_items(cfg.name)
+            if self.policy.troubled(t) and t.state == "pending" and t.url not in failures
         ]
         lines = list(failures.values()) + [
             f"{t.url} failed {t.attempts} times, retrying daily: {t.last_error}" for t in waiting
@@ -420,19 +388,13 @@ class Poller:
         # The same release through a second source (the Commerce API and the Commerce
         # listing) or a second page is not news twice.
         report_it = judgement.relevant and self.store.document_by_url(doc.url) is None
-        event_id, new_event = None, False
-        if self.dry_run:
-            report_it = report_it and doc.url not in self._reported
-            self._reported.add(doc.url)
-        else:
-            now = self.clock()
-            with self.store.transaction():
-                if report_it:
-                    archived = self.archive.add(
-                        doc, judgement, source=cfg.name, origin="poll", baseline=baseline, now=now
-                    )
-                    event_id, new_event = archived.event_id, archived.new_event
-                self.store.finish_item(cfg.name, item.key, relevance)
+        now = self.clock()
+        with self.store.transaction():
+            if report_it:
+                self.archive.add(
+                    doc, judgement, source=cfg.name, origin="poll", baseline=baseline, now=now
+                )
+            self.store.finish_item(cfg.name, item.key, relevance)
         if report_it:
             report.releases.append(
                 ReleaseReport(
@@ -444,29 +406,10 @@ class Poller:
                     series=judgement.series,
                     relevance=relevance,
                     baseline=baseline,
-                    event_id=event_id,
-                    new_event=new_event,
                 )
             )
 
     # -- health ---------------------------------------------------------------------------------
-    def _stale_error(
-        self, cfg: SourceConfig, state: SourceState | None, newest: date | None, now: datetime
-    ) -> str | None:
-        newest = newest or (state.newest_item_date if state else None)
-        if newest is not None:
-            age = (now.date() - newest).days
-            if age * 86400 > cfg.stale_after:
-                return (
-                    f"newest item is from {newest.isoformat()} ({age} days ago; "
-                    f"stale_after is {cfg.stale_after / 86400:g} days)"
-                )
-            return None
-        last_new = state.last_new_at if state else None
-        if last_new and (now - last_new).total_seconds() > cfg.stale_after:
-            return f"no new item since {last_new:%Y-%m-%d %H:%M} UTC"
-        return None
-
     def _finish(
         self,
         cfg: SourceConfig,
@@ -477,25 +420,31 @@ class Poller:
         not_modified: bool,
     ) -> None:
         if not report.status.failed:
-            stale = self._stale_error(cfg, state, newest, now)
+            stale = self.policy.stale_reason(
+                cfg.stale_after,
+                newest or (state.newest_item_date if state else None),
+                state.last_new_at if state else None,
+                now,
+            )
             if stale:
                 report.fail(SourceStatus.STALE, stale)
-        if self.dry_run:
-            return
-        self.store.record_poll(
-            cfg.name,
+        # A release page in an unknown layout makes the source unhealthy...
+        ok = report.status is not SourceStatus.LAYOUT_CHANGED
+        found_new = report.new_items > 0 or not (state and state.last_new_at)
+        record = PollRecord(
             status=report.status.value,
             error=report.error,
+            polled_at=now,
+            consecutive_failures=0 if ok else _failures(state) + 1,
             items=None if not_modified else report.items,
-            now=now,
-            # A release page in an unknown layout makes the source unhealthy...
-            ok=report.status is not SourceStatus.LAYOUT_CHANGED,
-            found_new=report.new_items > 0 or not (state and state.last_new_at),
+            ok_at=now if ok else None,
+            new_at=now if found_new else None,
             newest_item_date=newest,
             # ...but the listing was read in full: that is the baseline, and what appears
             # later is news.
             baseline_done=True,
         )
+        self.store.record_poll(cfg.name, record)
 
     def _record_failure(
         self,
@@ -507,27 +456,26 @@ class Poller:
         listing_ok: bool,
         items: int | None,
     ) -> None:
-        if self.dry_run:
-            return
-        failures = (state.consecutive_failures if state else 0) + 1
-        pause: datetime | None = None
-        if failures >= 2:  # one failure is weather; back off from the second on
-            pause = now + _backoff(failures - 1, self.settings.interval_of(cfg))
-        if report.retry_after:
-            until = now + timedelta(seconds=report.retry_after)
-            pause = max(pause, until) if pause else until
-        self.store.record_poll(
-            cfg.name,
+        failures = _failures(state) + 1
+        pause = self.policy.pause_until(
+            failures, self.settings.interval_of(cfg), report.retry_after, now
+        )
+        record = PollRecord(
             status=report.status.value,
             error=report.error,
+            polled_at=now,
+            consecutive_failures=failures,
             items=items,
-            now=now,
-            ok=False,
             paused_until=pause,
             # A listing read in full is the baseline even if its release pages were refused:
             # what appears later is news.
             baseline_done=listing_ok,
         )
+        self.store.record_poll(cfg.name, record)
+
+
+def _failures(state: SourceState | None) -> int:
+    return state.consecutive_failures if state else 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-
-def _iso(d: date | None) -> str | None:
-    return d.isoformat() if d else None
+from watcher.dates import iso as _iso
 
 
 def _date(s: str | None) -> date | None:

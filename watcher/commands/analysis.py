@@ -15,11 +15,11 @@ from state import Store, WriterLock
 from watcher.analysis.compare import compare, find_previous
 from watcher.analysis.statement import Statement
 from watcher.archive import Analyzer, Archive
-from watcher.cli import EXIT_OK, UserError
 from watcher.config import Settings
 from watcher.decode import decode_body
 from watcher.display import print_comparison, print_statement
 from watcher.documents import document_from_html, document_from_text, looks_like_html
+from watcher.errors import EXIT_OK, UserError
 from watcher.models import Document
 
 _URL = re.compile(r"^https?://", re.I)

@@ -6,22 +6,19 @@ import argparse
 import asyncio
 import json
 import sys
-from pathlib import Path
 
 from state import Store, WriterLock
-from watcher.cli import EXIT_OK, EXIT_SOURCES_FAILED
 from watcher.config import Settings
+from watcher.errors import EXIT_OK, EXIT_SOURCES_FAILED
 from watcher.fetch import Fetcher
 from watcher.pipeline import CheckReport, Poller
-
-MEMORY = Path(":memory:")
 
 
 def open_store(settings: Settings, *, dry_run: bool) -> Store:
     db = settings.storage.database
     if dry_run:
-        # A dry run must not even create the database: read the real one, or start empty.
-        return Store.open(db, readonly=True) if db.exists() else Store.in_memory()
+        # The real pass against a copy in memory: the file is never created or written.
+        return Store.throwaway(db)
     return Store.open(db)
 
 
@@ -36,17 +33,9 @@ async def _check(args: argparse.Namespace, settings: Settings) -> CheckReport:
         with progress_bar(enabled=not args.json) as progress:
             async with Fetcher(settings.fetch) as fetcher:
                 poller = Poller(
-                    settings,
-                    store,
-                    fetcher,
-                    dry_run=args.dry_run,
-                    baseline=not args.no_baseline,
-                    progress=progress,
+                    settings, store, fetcher, baseline=not args.no_baseline, progress=progress
                 )
-                if not args.dry_run or store.path == MEMORY:
-                    # A dry run with no database yet seeds its throwaway store, so it reports
-                    # what a real first run would (not the bundled statements as new).
-                    poller.archive.seed_bundled_history(poller.clock())
+                poller.archive.seed_bundled_history(poller.clock())
                 return await poller.check(names)
     finally:
         store.close()

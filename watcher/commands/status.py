@@ -6,20 +6,16 @@ import argparse
 import json
 import sys
 from datetime import UTC, datetime
-from typing import Any
 
 from state import Store
-from watcher.cli import EXIT_OK
 from watcher.config import Settings
+from watcher.dates import iso as _iso
 from watcher.display import print_history, print_sources
-
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if value is not None else None
+from watcher.errors import EXIT_OK
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
-    from watcher.pipeline import QUICK_ATTEMPTS
+    from watcher.policy import DEFAULT_POLICY
 
     db = settings.storage.database
     states, troubled = {}, {}
@@ -27,7 +23,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
         with Store.open(db, readonly=True) as store:
             states = {s.name: s for s in store.source_states()}
             troubled = {
-                cfg.name: store.troubled_items(cfg.name, min_attempts=QUICK_ATTEMPTS)
+                cfg.name: [i for i in store.failing_items(cfg.name) if DEFAULT_POLICY.troubled(i)]
                 for cfg in settings.all_sources()
             }
     rows = [(cfg, states.get(cfg.name)) for cfg in settings.all_sources()]
@@ -63,7 +59,9 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
                     ],
                 }
             )
-        json.dump({"config": settings.origin, "sources": out}, sys.stdout, indent=2)
+        json.dump(
+            {"config": settings.origin, "sources": out}, sys.stdout, ensure_ascii=False, indent=2
+        )
         sys.stdout.write("\n")
     else:
         print_sources(rows, now, troubled)

@@ -1,37 +1,66 @@
 """Source adapters, one module per site kind, found through a registry keyed by kind.
 
-Adapter modules import bs4 (about 0.2 s), so they are imported on first use rather than when
-`watcher.sources` is imported: `jucip-watch` commands that fetch nothing start fast. Importing a
-module registers its adapter class (see `Adapter.__init_subclass__`).
+Every public module of this package is an adapter module: it declares its kind's settings and
+adapter class (see `watcher.sources.base`), and importing it registers the kind. They are all
+imported with the package, so the config model, the kind list in error messages and
+`adapter_for_url` are derived from what the modules declare: adding a kind is adding a module.
+Helpers shared by several adapters live in `_private` modules (not adapters).
+
+So that importing them costs little, adapter modules import bs4 (about 0.2 s) and feedparser
+inside the functions that parse: `jucip-watch` commands that fetch nothing start fast, and a poll
+answered 304 Not Modified never loads them.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 from urllib.parse import urlsplit
 
+from watcher.config_base import SourceSettings
 from watcher.sources.base import REGISTRY, Adapter, LayoutChanged
 
-__all__ = ["MODULES", "Adapter", "LayoutChanged", "adapter_class", "adapter_for", "adapter_for_url"]
+__all__ = [
+    "Adapter",
+    "LayoutChanged",
+    "adapter_class",
+    "adapter_for",
+    "adapter_for_url",
+    "kinds",
+    "settings_types",
+]
 
-MODULES: dict[str, str] = {
-    "commerce-api": "watcher.sources.commerce_api",
-    "commerce-html": "watcher.sources.commerce_html",
-    "meti-ja": "watcher.sources.meti_ja",
-    "meti-en": "watcher.sources.meti_en",
-    "rss": "watcher.sources.rss",
-    "html": "watcher.sources.html",
-}
+_NOT_ADAPTERS = frozenset({"base"})
+
+
+def _adapter_modules() -> list[str]:
+    # A directory listing, not pkgutil: this runs on every start, pkgutil's import costs more.
+    files = [f for f in os.listdir(__path__[0]) if f.endswith(".py") and not f.startswith("_")]
+    return sorted(
+        name for name in (f.removesuffix(".py") for f in files) if name not in _NOT_ADAPTERS
+    )
+
+
+for _name in _adapter_modules():
+    importlib.import_module(f"{__name__}.{_name}")
+
+
+def kinds() -> list[str]:
+    """The source kinds, in a stable order (as error messages list them)."""
+    return sorted(REGISTRY)
+
+
+def settings_types() -> tuple[type[SourceSettings], ...]:
+    """Each kind's settings struct: the members of the config's tagged union."""
+    return tuple(REGISTRY[k].settings for k in kinds())
 
 
 def adapter_class(kind: str) -> type[Adapter]:
-    if kind not in REGISTRY and kind in MODULES:
-        importlib.import_module(MODULES[kind])
     try:
         return REGISTRY[kind]
     except KeyError:
-        known = ", ".join(MODULES)
+        known = ", ".join(kinds())
         raise KeyError(f"no adapter for source kind {kind!r} (known: {known})") from None
 
 
@@ -41,17 +70,17 @@ def adapter_for(config: Any) -> Adapter:
 
 def adapter_for_url(url: str) -> Adapter | None:
     """The site adapter for a known live release URL (for `jucip-watch extract URL`), else None."""
-    from watcher import config as cfg
-
     parts = urlsplit(url)
-    host, path = parts.netloc.lower().removeprefix("www."), parts.path
     if parts.scheme not in ("http", "https"):
         return None
-    source: Any = None
-    if host == "commerce.gov" and path.startswith("/news/"):
-        source = cfg.source_from_dict({"name": "extract", "kind": "commerce-html", "url": url})
-    elif host == "meti.go.jp" and path.startswith("/english/press/"):
-        source = cfg.source_from_dict({"name": "extract", "kind": "meti-en", "url": url})
-    elif host == "meti.go.jp" and path.startswith("/press/"):
-        source = cfg.source_from_dict({"name": "extract", "kind": "meti-ja", "url": url})
-    return adapter_for(source) if source is not None else None
+    page = parts.netloc.lower().removeprefix("www.") + parts.path
+    claims = [
+        (len(prefix), kind)
+        for kind, cls in REGISTRY.items()
+        for prefix in cls.settings.release_pages
+        if page.startswith(prefix)
+    ]
+    if not claims:
+        return None
+    kind = max(claims)[1]  # the most specific prefix wins
+    return adapter_for(REGISTRY[kind].settings(name="extract", url=url))

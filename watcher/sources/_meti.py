@@ -55,12 +55,6 @@ def release_key(url: str) -> str:
     return path
 
 
-def _category(node: Tag) -> str | None:
-    img = node.select_one("img[alt]")
-    alt = normalise(str(img["alt"])) if img is not None else ""
-    return alt or None
-
-
 def parse_listing(soup: BeautifulSoup, url: str, lang: str) -> list[ListingItem]:
     """Items of a METI listing in the renewed (2026) template or the older `dl` template."""
     items = list(_renewed(soup, url, lang)) or list(_dl_template(soup, url, lang))
@@ -85,7 +79,6 @@ def _renewed(soup: BeautifulSoup, url: str, lang: str) -> Iterable[ListingItem]:
             title=clean_title(link.get_text(" ")),
             date=parse_date(element_text(when)) if when is not None else None,
             lang=lang,
-            category=_category(li),
         )
 
 
@@ -103,14 +96,12 @@ def _dl_template(soup: BeautifulSoup, url: str, lang: str) -> Iterable[ListingIt
                 if not title:
                     continue
                 item_url = resolve(str(link["href"]), url)
-                holder = link.find_parent("li") or child
                 yield ListingItem(
                     url=item_url,
                     key=release_key(item_url),
                     title=title,
                     date=current,
                     lang=lang,
-                    category=_category(holder),
                 )
 
 

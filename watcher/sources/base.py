@@ -1,9 +1,13 @@
 """The interface every source adapter implements, and the helpers they share.
 
 An adapter knows one site's markup and nothing else: it turns a fetched listing into ListingItems
-and a fetched detail page into a Document. Parsing is pure (text in, data out); fetching is the
-pipeline's job. When the markup the adapter was written for is missing, it raises LayoutChanged
-rather than returning nothing, so a renewed site is reported instead of looking like "no news".
+and a fetched detail page into a Document. Its module also declares the kind's settings (a
+`SourceSettings` subclass whose msgspec tag is the kind), and the class names them in `settings`:
+that one declaration registers the kind for the config, the registry and `extract URL`.
+
+Parsing is pure (text in, data out); fetching is the pipeline's job. When the markup the adapter
+was written for is missing, it raises LayoutChanged rather than returning nothing, so a renewed
+site is reported instead of looking like "no news".
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from datetime import date
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from watcher.config_base import SourceSettings
 from watcher.models import Document, ListingItem
 from watcher.textnorm import normalise
 
@@ -25,12 +30,16 @@ class LayoutChanged(Exception):
 
 
 class Adapter(ABC):
-    kind: ClassVar[str]
+    settings: ClassVar[type[SourceSettings]]
+    kind: ClassVar[str]  # the settings' tag, set when the class is defined
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
-        # urlwatch-style: defining a concrete adapter class is registering its kind.
-        if "kind" in cls.__dict__:
+        # urlwatch-style: defining an adapter class for a kind's settings registers the kind.
+        if "settings" in cls.__dict__:
+            cls.kind = str(cls.settings.__struct_config__.tag)
+            if REGISTRY.get(cls.kind, cls) is not cls:
+                raise TypeError(f"two adapters for source kind {cls.kind!r}")
             REGISTRY[cls.kind] = cls
 
     def __init__(self, config: Any) -> None:

@@ -8,10 +8,12 @@ seen by both sources is one item.
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, date, datetime
-from typing import Any
-from zoneinfo import ZoneInfo
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
+from watcher.config_base import Seconds, SourceSettings
 from watcher.models import Document, ListingItem
 from watcher.sources.base import (
     Adapter,
@@ -23,8 +25,28 @@ from watcher.sources.base import (
 )
 from watcher.sources.commerce_html import release_key
 
-# post_date is Unix seconds; the release's calendar date is Washington's.
-_EASTERN = ZoneInfo("America/New_York")
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+
+class CommerceApiSource(SourceSettings, tag="commerce-api"):
+    default_url = "https://api.commerce.gov/api/news"
+
+    api_key_env: str = "COMMERCE_API_KEY"
+    # DEMO_KEY allows about 50 calls a day: poll every two hours unless told otherwise.
+    interval: Seconds | None = Seconds(7200.0)
+
+    def api_key(self) -> str:
+        return os.environ.get(self.api_key_env) or "DEMO_KEY"
+
+
+@cache
+def _eastern() -> ZoneInfo:
+    # post_date is Unix seconds; the release's calendar date is Washington's. Loaded on first
+    # use: every command imports the adapter modules, few read the API.
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("America/New_York")
 
 
 def _post_date(entry: dict[str, Any]) -> date | None:
@@ -33,7 +55,7 @@ def _post_date(entry: dict[str, Any]) -> date | None:
         if value in (None, ""):
             continue
         try:
-            return datetime.fromtimestamp(int(value), UTC).astimezone(_EASTERN).date()
+            return datetime.fromtimestamp(int(value), UTC).astimezone(_eastern()).date()
         except (TypeError, ValueError, OverflowError):
             try:
                 return datetime.fromisoformat(str(value)).date()
@@ -43,7 +65,7 @@ def _post_date(entry: dict[str, Any]) -> date | None:
 
 
 class CommerceApiAdapter(Adapter):
-    kind = "commerce-api"
+    settings = CommerceApiSource
     lang = "en"
 
     def listing_urls(self) -> list[str]:

@@ -1,6 +1,6 @@
 """www.commerce.gov press releases (Drupal): the paged listing and the release page.
 
-Markup per shared/sites.md: rows `div.view-content div.views-row article`, title and link `h2 a`,
+Markup: rows `div.view-content div.views-row article`, title and link `h2 a`,
 date `div.field--name-field-release-datetime time.datetime`; release title in the first h1, body in
 `.field--name-body` (unverified) else `main`.
 """
@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
+import msgspec
+
+from watcher.config_base import SourceSettings
 from watcher.dates import parse_date
 from watcher.models import Document, ListingItem
 from watcher.sources.base import (
@@ -32,6 +35,14 @@ if TYPE_CHECKING:
 _IMMEDIATE = re.compile(r"FOR\s+IMMEDIATE\s+RELEASE", re.IGNORECASE)
 
 
+class CommerceHtmlSource(SourceSettings, tag="commerce-html"):
+    default_url = "https://www.commerce.gov/news/press-releases"
+    release_pages = ("commerce.gov/news/",)
+
+    # The listing is paged (?page=N); METI's listings and feeds are single pages.
+    max_pages: Annotated[int, msgspec.Meta(ge=1, le=20)] = 1
+
+
 def release_key(url: str) -> str:
     """The full path: slugs recur across months, so the slug alone is not an identity."""
     return urlsplit(url).path.rstrip("/") or "/"
@@ -44,7 +55,7 @@ def time_date(node: Tag | None) -> date | None:
 
 
 class CommerceHtmlAdapter(Adapter):
-    kind = "commerce-html"
+    settings = CommerceHtmlSource
     lang = "en"
 
     def listing_urls(self) -> list[str]:

@@ -7,13 +7,46 @@ configured, else with the generic main-content heuristic.
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import msgspec
+
+from watcher.config_base import LANG, SourceSettings
 from watcher.dates import parse_date
 from watcher.models import Document, ListingItem
 from watcher.sources.base import Adapter, LayoutChanged, clean_title, generic_detail, resolve
 
 
+class HtmlSource(SourceSettings, tag="html", kw_only=True):
+    """Any listing page, described by CSS selectors."""
+
+    item: str
+    lang: Annotated[str, msgspec.Meta(pattern=LANG)] = "en"
+    link: str = "a"
+    title: str | None = None
+    date: str | None = None
+    detail_body: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # A typo in a selector is a config error now, not an "internal error" at every poll.
+        import soupsieve
+
+        for key in ("item", "link", "title", "date", "detail_body"):
+            selector = getattr(self, key)
+            if selector is None:
+                continue
+            try:
+                soupsieve.compile(selector)
+            except soupsieve.SelectorSyntaxError as exc:
+                first = str(exc).splitlines()[0]
+                raise ValueError(
+                    f"{key} = {selector!r} is not a valid CSS selector: {first}"
+                ) from None
+
+
 class HtmlAdapter(Adapter):
-    kind = "html"
+    settings = HtmlSource
 
     # watcher.htmltext (and bs4 under it) is imported on first parse, not with the adapter.
     def parse_listing(self, text: str, url: str) -> list[ListingItem]:

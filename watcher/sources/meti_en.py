@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from watcher.config_base import SourceSettings
 from watcher.models import ListingItem
 from watcher.sources.base import resolve
 from watcher.sources.meti_ja import MetiAdapter
@@ -30,8 +31,13 @@ _CATEGORY = re.compile(
 )
 
 
+class MetiEnSource(SourceSettings, tag="meti-en"):
+    default_url = "https://www.meti.go.jp/english/press/category_02.html"
+    release_pages = ("meti.go.jp/english/press/",)
+
+
 class MetiEnAdapter(MetiAdapter):
-    kind = "meti-en"
+    settings = MetiEnSource
     lang = "en"
     drop_first = (_CATEGORY,)
 

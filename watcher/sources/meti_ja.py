@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from re import Pattern
 from typing import TYPE_CHECKING
 
+from watcher.config_base import SourceSettings
 from watcher.models import Document, ListingItem
 from watcher.sources.base import Adapter
 
@@ -21,8 +22,14 @@ if TYPE_CHECKING:
 # a poll that gets 304 Not Modified never pays for them.
 
 
+class MetiJaSource(SourceSettings, tag="meti-ja"):
+    # The 対外経済 (external economic policy) category: JUCIP and EPCC releases are filed there.
+    default_url = "https://www.meti.go.jp/press/category_02.html"
+    release_pages = ("meti.go.jp/press/",)
+
+
 class MetiAdapter(Adapter):
-    kind = "meti-ja"
+    settings = MetiJaSource
     lang = "ja"
     # Lines dropped from the top of a release's text (the English pages' category line).
     drop_first: Sequence[Pattern[str]] = ()

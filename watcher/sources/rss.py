@@ -7,8 +7,11 @@ feedparser is imported inside the functions that use it: it is slow to import an
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
+
+from watcher.config_base import LANG, SourceSettings
 from watcher.models import Document, ListingItem
 from watcher.sources.base import Adapter, LayoutChanged, clean_title, generic_detail, resolve
 
@@ -40,8 +43,14 @@ def _full_body(entry: Any) -> str | None:
     return None
 
 
+class RssSource(SourceSettings, tag="rss"):
+    """Any RSS 2.0 or Atom feed; there is no default: the url names the feed."""
+
+    lang: Annotated[str, msgspec.Meta(pattern=LANG)] = "en"
+
+
 class RssAdapter(Adapter):
-    kind = "rss"
+    settings = RssSource
 
     def parse_listing(self, text: str, url: str) -> list[ListingItem]:
         import feedparser

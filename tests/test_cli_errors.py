@@ -1,4 +1,4 @@
-"""Bad inputs are one line and exit 1, never a traceback (found in review). No mocks."""
+"""Bad input, config and databases are one line and exit 1, never a traceback. No mocks."""
 
 from __future__ import annotations
 
@@ -147,3 +147,17 @@ def test_max_pages_only_where_a_listing_is_paged() -> None:
     with pytest.raises(ConfigError, match="max_pages"):
         settings_from_dict({"sources": [{"name": "m", "kind": "meti-ja", "max_pages": 2}]})
     settings_from_dict({"sources": [{"name": "c", "kind": "commerce-html", "max_pages": 2}]})
+
+
+def test_huge_integer_duration_is_a_one_line_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "c.toml"
+    # tomllib accepts integers of any size; float() of this one overflows.
+    cfg.write_text("[fetch]\ntimeout = 1" + "0" * 400 + "\n", encoding="utf-8")
+    try:
+        code = main(["--config", str(cfg), "sources"])
+    except OverflowError as exc:
+        pytest.fail(f"{exc!r} escaped main(): a traceback instead of one line")
+    err = capsys.readouterr().err
+    assert code == 1 and len(err.strip().splitlines()) == 1, err

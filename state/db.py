@@ -1,0 +1,234 @@
+"""The database itself: opening, migrations, transactions, and rows mapped by column name.
+
+WAL mode so readers (`history`, `sources`) never block the writer; schema versioned by
+`PRAGMA user_version` with SQL migrations in state/migrations/; every multi-row change in one
+transaction, so a process killed at any point leaves either the old or the new state.
+
+The tables' methods live in modules of their own, one per group of tables (state/sources.py,
+state/events.py), as mixins over `Tables`; state/store.py assembles them into `Store`. A new
+group (an outbox, subscribers) is a migration, a module and one more base of `Store`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import fields
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, Generic, Self, TypeVar
+
+from watcher.dates import iso
+
+__all__ = [
+    "Database",
+    "RowMap",
+    "StoreError",
+    "Tables",
+    "from_json",
+    "iso",
+    "to_date",
+    "to_json",
+    "to_time",
+]
+
+MEMORY = Path(":memory:")
+T = TypeVar("T")
+
+
+class StoreError(Exception):
+    """The database cannot be used (unreadable, newer schema, corrupt): one clear line."""
+
+
+def to_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def to_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def from_json(value: str | None) -> Any:
+    return json.loads(value) if value else None
+
+
+class RowMap(Generic[T]):
+    """How one table's rows become a dataclass: by column name, with converters for the columns
+    stored as text (dates, times, JSON) and optional SQL expressions for computed columns."""
+
+    def __init__(
+        self,
+        cls: type[T],
+        convert: Mapping[str, Callable[[Any], Any]] | None = None,
+        computed: Mapping[str, str] | None = None,
+    ) -> None:
+        self.cls = cls
+        self.names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+        self.convert = dict(convert or {})
+        computed = computed or {}
+        # The SELECT list: plain columns by name, computed ones as "(expr) AS name".
+        self.columns = ", ".join(
+            f"({computed[n]}) AS {n}" if n in computed else n for n in self.names
+        )
+
+    def load(self, row: sqlite3.Row) -> T:
+        values = {}
+        for name in self.names:
+            value = row[name]
+            convert = self.convert.get(name)
+            values[name] = convert(value) if convert is not None else value
+        return self.cls(**values)
+
+    def load_all(self, rows: Iterator[sqlite3.Row] | list[sqlite3.Row]) -> list[T]:
+        return [self.load(r) for r in rows]
+
+
+def _readonly_snapshot(path: Path) -> sqlite3.Connection:
+    """A consistent in-memory copy of the database, taken without writing anything.
+
+    Readers (`history`, `sources`, `check --dry-run`) must not create SQLite's -wal/-shm side
+    files, and a dry run holds its store for a whole pass while another process may commit.
+    So: with no -wal file beside the real file, no writer is active and the file is opened
+    immutable; otherwise plain read-only (the side files exist already). Either way the content
+    is copied into memory at once and the file closed: the reader works on a snapshot (which a
+    dry run may write to: nothing reaches the file).
+    """
+    from urllib.parse import quote
+
+    real = path.resolve()  # SQLite keeps the -wal beside the real file, not beside a symlink
+    uri = f"file:{quote(str(real))}?mode=ro"
+    if not Path(str(real) + "-wal").exists():
+        uri += "&immutable=1"
+    source = sqlite3.connect(uri, uri=True, isolation_level=None)
+    try:
+        snapshot = sqlite3.connect(":memory:", isolation_level=None)
+        source.backup(snapshot)
+    finally:
+        source.close()
+    return snapshot
+
+
+def _migrations() -> list[tuple[int, str]]:
+    folder = resources.files("state").joinpath("migrations")
+    found = []
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Tables:
+    """What every table group's methods work on: one connection, rows as sqlite3.Row."""
+
+    conn: sqlite3.Connection
+
+
+class Database(Tables):
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        conn.row_factory = sqlite3.Row
+        self.conn = conn
+        self.path = path
+
+    # -- opening --------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path, *, readonly: bool = False) -> Self:
+        """Open (creating and migrating if needed) the database at `path`.
+
+        `readonly` gives an in-memory snapshot of an existing database (see `_readonly_snapshot`).
+        """
+        path = Path(path)
+        try:
+            if readonly:
+                if not path.exists():
+                    raise StoreError(
+                        f"no database at {path} yet: run `jucip-watch check` first to create it"
+                    )
+                conn = _readonly_snapshot(path)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+            store = cls(conn, path)
+            if not readonly:
+                store._migrate()
+            else:
+                store._check_version(readonly=True)
+            return store
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot use database {path}: {exc}") from None
+        except OSError as exc:
+            raise StoreError(f"cannot create database {path}: {exc.strerror or exc}") from None
+
+    @classmethod
+    def in_memory(cls) -> Self:
+        """An empty, migrated store that vanishes on close (a dry run with no database yet)."""
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        store = cls(conn, MEMORY)
+        store._migrate()
+        return store
+
+    @classmethod
+    def throwaway(cls, path: Path) -> Self:
+        """A writable copy of the database at `path` (or an empty store when there is none)
+        that lives in memory only: `check --dry-run` runs the real poll against it, and neither
+        the file nor its directory is touched."""
+        return cls.open(path, readonly=True) if Path(path).exists() else cls.in_memory()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _check_version(self, *, readonly: bool = False) -> None:
+        latest = max((v for v, _ in _migrations()), default=0)
+        if readonly and self.schema_version < latest:
+            raise StoreError(
+                f"database {self.path} has schema {self.schema_version}; this jucip-watch "
+                f"needs {latest}: run `jucip-watch check` (or `run`) once to upgrade it"
+            )
+        if self.schema_version > latest:
+            raise StoreError(
+                f"database {self.path} has schema {self.schema_version}, newer than this "
+                f"jucip-watch knows ({latest}): upgrade jucip-watch"
+            )
+
+    def _migrate(self) -> None:
+        self._check_version()
+        current = self.schema_version
+        for version, sql in _migrations():
+            if version <= current:
+                continue
+            # executescript commits first, so run the migration and the version bump as one
+            # explicit transaction: a crash mid-migration leaves the old schema intact.
+            self.conn.executescript(
+                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={version};\nCOMMIT;"
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")

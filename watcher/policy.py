@@ -1,0 +1,118 @@
+"""When to retry, report, give up, pause and call a source stale: the poll policy, in one place.
+
+Pure: facts in (attempts, times, intervals), decisions out. The store records the facts and the
+values computed here; `Poller` asks here what they mean, and `sources` shows the same verdicts.
+
+- A release page that fails is retried on every poll `quick_attempts` times, then once per
+  `retry_every`; from its quick attempts on it is reported on every pass (a JUCIP release may be
+  among them), and it is given up on (still listed by `sources`) only once it has failed for
+  `give_up_after` since it was first seen.
+- One failed poll of a source is weather; from the second consecutive failure the source is
+  paused, the pause doubling with each failure up to `max_backoff`. A Retry-After longer than
+  the fetcher waits for pauses it at least that long.
+- A source is stale when its newest item is older than its `stale_after`, or, when its items
+  carry no dates, when nothing new has appeared for that long.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+
+class ItemHistory(Protocol):
+    """What the policy reads of a stored listing item (state.sources.ItemRow has it)."""
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def last_attempt_at(self) -> datetime | None: ...
+    @property
+    def first_seen_at(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFailure:
+    """The verdict on one more failed attempt at an item's release page."""
+
+    attempts: int  # counting this one
+    give_up: bool
+    retrying_daily: bool  # past the quick attempts, not given up
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    quick_attempts: int = 5
+    retry_every: timedelta = timedelta(days=1)
+    give_up_after: timedelta = timedelta(days=7)
+    # Consecutive failed polls before a source is paused ("one failure is weather").
+    pause_from_failures: int = 2
+    max_backoff: timedelta = timedelta(hours=6)
+
+    # -- release pages (listing items) ---------------------------------------------------------
+    def item_due(self, item: ItemHistory, now: datetime) -> bool:
+        """Should a pending item be fetched and judged in a pass at `now`?"""
+        if item.attempts < self.quick_attempts or item.last_attempt_at is None:
+            return True
+        return item.last_attempt_at <= now - self.retry_every
+
+    def after_failure(self, item: ItemHistory, now: datetime) -> ItemFailure:
+        """The item's release page failed once more at `now` (`item` as stored before)."""
+        attempts = item.attempts + 1
+        past_quick = attempts >= self.quick_attempts
+        give_up = past_quick and item.first_seen_at <= now - self.give_up_after
+        return ItemFailure(attempts, give_up, retrying_daily=past_quick and not give_up)
+
+    def troubled(self, item: ItemHistory) -> bool:
+        """Is the item reported (by `check` while pending, by `sources` always)? Given up, or
+        still failing after its quick attempts."""
+        return item.state == "failed" or (
+            item.state == "pending" and item.attempts >= self.quick_attempts
+        )
+
+    # -- sources --------------------------------------------------------------------------------
+    @staticmethod
+    def paused(paused_until: datetime | None, now: datetime) -> bool:
+        return paused_until is not None and paused_until > now
+
+    def pause_until(
+        self, failures: int, interval: float, retry_after: float | None, now: datetime
+    ) -> datetime | None:
+        """Until when a source that has now failed `failures` times in a row (this poll
+        included) rests; None when it is polled again on schedule."""
+        pause: datetime | None = None
+        if failures >= self.pause_from_failures:
+            pause = now + self.backoff(failures - 1, interval)
+        if retry_after:
+            until = now + timedelta(seconds=retry_after)
+            pause = max(pause, until) if pause else until
+        return pause
+
+    def backoff(self, failures: int, interval: float) -> timedelta:
+        return min(timedelta(seconds=interval * 2 ** min(failures, 8)), self.max_backoff)
+
+    @staticmethod
+    def stale_reason(
+        stale_after: float,
+        newest_item: date | None,
+        last_new_at: datetime | None,
+        now: datetime,
+    ) -> str | None:
+        """Why a source that answered looks frozen, or None when it does not."""
+        if newest_item is not None:
+            age = (now.date() - newest_item).days
+            if age * 86400 > stale_after:
+                return (
+                    f"newest item is from {newest_item.isoformat()} ({age} days ago; "
+                    f"stale_after is {stale_after / 86400:g} days)"
+                )
+            return None
+        if last_new_at and (now - last_new_at).total_seconds() > stale_after:
+            return f"no new item since {last_new_at:%Y-%m-%d %H:%M} UTC"
+        return None
+
+
+DEFAULT_POLICY = Policy()
