@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from state.store import Store
 from watcher.config import Settings
-from watcher.events import Candidate, MeetingKey, match_event
+from watcher.events import Candidate, MeetingKey, match_event, meeting_key
 from watcher.models import Document, Relevance
 
 if TYPE_CHECKING:
@@ -101,15 +101,8 @@ def content_hash(text: str) -> str:
 
 
 def _meeting_key(judgement: Judgement, doc: Document) -> MeetingKey:
-    meeting = judgement.statement.meeting if judgement.statement else None
-    series = (meeting.series if meeting and meeting.series else None) or judgement.series[0]
-    return MeetingKey(
-        series=series,
-        ordinal=meeting.ordinal if meeting else None,
-        level=meeting.level if meeting else None,
-        meeting_date=meeting.date if meeting else None,
-        posting_date=doc.date,
-    )
+    key = meeting_key(judgement.statement) if judgement.statement else None
+    return key or MeetingKey(judgement.series[0], None, None, None, doc.date)
 
 
 class Archive:

@@ -18,6 +18,9 @@ from watcher.analysis.commitments import rank
 from watcher.analysis.statement import Commitment, Statement
 from watcher.data import load_toml
 
+# One rule for "same meeting", shared with the archive's grouping into events.
+from watcher.events import same_event, series_of
+
 # A commitment is "continued" when a commitment this similar existed in the old statement.
 CONTINUED = 0.3
 # EN/JA alignment: the lowest similarity at which two commitments count as one translated.
@@ -140,24 +143,6 @@ class Comparison:
             "strength_changes": [s.to_dict() for s in self.strength_changes],
             "first_in_series": list(self.first_in_series),
         }
-
-
-def series_of(s: Statement) -> str | None:
-    if s.meeting and s.meeting.series:
-        return s.meeting.series
-    return s.series[0] if s.series else None
-
-
-def same_event(a: Statement, b: Statement) -> bool:
-    """Two releases about one meeting (e.g. the English and Japanese statement)."""
-    if a.url and (a.url in b.alternates.values() or b.url in a.alternates.values()):
-        return True
-    if series_of(a) != series_of(b) or a.meeting is None or b.meeting is None:
-        return False
-    ma, mb = a.meeting, b.meeting
-    if ma.date and mb.date and ma.date_source != "posting" and mb.date_source != "posting":
-        return ma.date == mb.date
-    return ma.ordinal is not None and ma.ordinal == mb.ordinal and ma.level == mb.level
 
 
 def _same_kind(old: Statement, new: Statement) -> bool:
