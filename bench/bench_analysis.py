@@ -24,7 +24,7 @@ from pathlib import Path
 import lxml.html
 
 from watcher.analysis.compare import compare, find_previous
-from watcher.analysis.extract import extract_statement
+from watcher.analysis.extract import judge
 from watcher.analysis.history import bundled_history
 from watcher.analysis.statement import Statement
 from watcher.analysis.summary import build_summary
@@ -69,7 +69,7 @@ def throughput(docs: list[Document]) -> tuple[float, float, float]:
 
     def extract_all() -> None:
         for d in docs:
-            extract_statement(d, taxonomy=taxonomy, catalog=catalog)
+            judge(d, taxonomy=taxonomy, catalog=catalog)
 
     def parse_all() -> None:
         for p in pages:
@@ -138,7 +138,7 @@ def main() -> None:
     print("Time to extract one 10 KB statement (target < 20 ms)")
     for name, group in (("English", en), ("Japanese", ja)):
         doc = ten_kb(group)
-        t = best_of(lambda d=doc: extract_statement(d, taxonomy=taxonomy, catalog=catalog))
+        t = best_of(lambda d=doc: judge(d, taxonomy=taxonomy, catalog=catalog))
         size = len(doc.text.encode("utf-8")) / 1024
         print(f"  {name:8}  {size:5.1f} KB   {t * 1000:6.2f} ms")
 

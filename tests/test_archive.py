@@ -103,3 +103,35 @@ def test_the_japanese_release_is_not_compared_with_the_english_one_of_its_meetin
             assert "critical-minerals" in summary["comparison"]["first_in_series"]
     finally:
         archive.store.close()
+
+
+def test_import_with_series_is_one_judgement_with_a_full_statement(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    imported = import_text(config, capsys, "unnamed.txt", UNNAMED, "--series", "jucip")
+    assert imported["relevance"] == "primary" and imported["series"] == ["jucip"]
+    archive = open_archive(config)
+    try:
+        row = archive.store.document(imported["id"])
+        assert row is not None and row.relevance == "primary" and row.statement is not None
+        stored = row.statement
+    finally:
+        archive.store.close()
+    # The stored statement says what the judgement said, extracted in full.
+    assert stored["relevance"] == "primary" and stored["series"] == ["jucip"]
+    assert {"semiconductors", "critical-minerals", "export-controls"} <= set(stored["topics"])
+    assert stored["meeting"]["series"] == "jucip" and stored["meeting"]["date"] == "2025-01-15"
+    assert len(stored["commitments"]) == 2
+    # It is the latest JUCIP statement now: `compare` takes it, against the 4th ministerial.
+    latest = cli_json(capsys, "--config", str(config), "compare")
+    assert latest["new"]["url"] == imported["url"]
+    assert latest["old"]["meeting"]["ordinal"] == 4
+    # And a later release filed by hand finds it as its predecessor.
+    later = UNNAMED.replace("January 15, 2025", "June 3, 2025")
+    second = import_text(config, capsys, "later.txt", later, "--series", "jucip")
+    archive = open_archive(config)
+    try:
+        summary = archive.summarise(second["id"])
+    finally:
+        archive.store.close()
+    assert summary is not None and summary["comparison"]["old"]["url"] == imported["url"]

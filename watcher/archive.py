@@ -76,24 +76,15 @@ class Analyzer:
 
         return load_taxonomy(self._topics)
 
-    def extract(self, doc: Document) -> Statement:
-        from watcher.analysis.extract import extract_statement
+    def judge(self, doc: Document, *, series: str | None = None) -> Judgement:
+        """Judge a release once (see `watcher.analysis.extract.judge`); `series` files a text
+        that names no watched series under that one (`import --series`)."""
+        from watcher.analysis.extract import judge
 
-        return extract_statement(doc, taxonomy=self.taxonomy, catalog=self.catalog)
-
-    def judge_as(self, doc: Document, series: str) -> Judgement:
-        """Judge a document the user files under `series` although it names none."""
-        from watcher.detect import Detection
-
-        return Judgement(Detection(Relevance.PRIMARY, (series,), {}), self.extract(doc))
-
-    def judge(self, doc: Document) -> Judgement:
-        from watcher.detect import detect
-
-        detection = detect(doc.title, doc.text, self.catalog)
-        if not detection.relevant:
-            return Judgement(detection, None)
-        return Judgement(detection, self.extract(doc))
+        detection, statement = judge(
+            doc, taxonomy=self.taxonomy, catalog=self.catalog, series=series
+        )
+        return Judgement(detection, statement)
 
 
 def content_hash(text: str) -> str:

@@ -80,8 +80,8 @@ def load_document(target: str, settings: Settings) -> Document:
 def _statement(doc: Document, analyzer: Analyzer, target: str) -> Statement:
     if not doc.text.strip():
         raise UserError(f"{target}: no text found in the page")
-    statement = analyzer.judge(doc).statement or analyzer.extract(doc)
-    if not statement.commitments:
+    statement = analyzer.judge(doc).statement
+    if statement is None or not statement.commitments:
         raise UserError(f"{target}: no statement found (no commitments, no watched series named)")
     return statement
 
@@ -169,13 +169,11 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     if args.series and args.series not in analyzer.catalog.ids:
         known = ", ".join(analyzer.catalog.ids)
         raise UserError(f"unknown series {args.series!r} (known: {known}; add one with [[series]])")
-    judgement = analyzer.judge(doc)
+    judgement = analyzer.judge(doc, series=args.series)
     if not judgement.relevant:
-        if not args.series:
-            raise UserError(
-                f"{args.target} names no watched series; pass --series ID to import it anyway"
-            )
-        judgement = analyzer.judge_as(doc, args.series)
+        raise UserError(
+            f"{args.target} names no watched series; pass --series ID to import it anyway"
+        )
     now = datetime.now(UTC)
     with (
         WriterLock(settings.storage.database, purpose="import", wait=30),
