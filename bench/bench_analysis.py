@@ -23,7 +23,7 @@ from pathlib import Path
 
 import lxml.html
 
-from watcher.analysis.compare import compare, find_previous
+from watcher.analysis.compare import compare_with_previous
 from watcher.analysis.extract import judge
 from watcher.analysis.history import bundled_history
 from watcher.analysis.statement import Statement
@@ -152,9 +152,7 @@ def main() -> None:
         archive = synthetic_archive(history, n)
 
         def step(archive: list[Statement] = archive) -> None:
-            prev = find_previous(new, archive)
-            comparison = compare(prev, new, archive=archive) if prev else None
-            build_summary(new, comparison).to_dict()
+            build_summary(new, compare_with_previous(new, archive)).to_dict()
 
         t = best_of(step, number=10)
         growth = f"   x{t / previous_ms:4.1f} for 10x the archive" if previous_ms else ""

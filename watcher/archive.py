@@ -136,9 +136,15 @@ class Archive:
         )
         return event_id, True
 
+    def statements(self) -> list[Statement]:
+        """Every archived statement, for comparison (the archive is small: a few a year)."""
+        from watcher.analysis.statement import Statement
+
+        return [Statement.from_dict(s) for _, s in self.store.statements()]
+
     def summarise(self, doc_id: int) -> dict[str, Any] | None:
         """Summary of a stored statement compared with its predecessor in the archive."""
-        from watcher.analysis.compare import compare, find_previous
+        from watcher.analysis.compare import compare_with_previous
         from watcher.analysis.statement import Statement
         from watcher.analysis.summary import build_summary
 
@@ -146,10 +152,7 @@ class Archive:
         if row is None or row.statement is None:
             return None
         new = Statement.from_dict(row.statement)
-        archive = [Statement.from_dict(s) for d, s in self.store.statements() if d.id != doc_id]
-        previous = find_previous(new, archive)
-        comparison = compare(previous, new, archive=archive) if previous else None
-        return build_summary(new, comparison).to_dict()
+        return build_summary(new, compare_with_previous(new, self.statements())).to_dict()
 
     def add(
         self,

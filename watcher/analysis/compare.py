@@ -238,6 +238,13 @@ def compare(old: Statement, new: Statement, *, archive: Sequence[Statement] = ()
     )
 
 
+def compare_with_previous(new: Statement, archive: Sequence[Statement]) -> Comparison | None:
+    """`new` against its predecessor in `archive` (which may hold `new` itself), or None when
+    the series has nothing before it: what an alert and `compare` without arguments show."""
+    previous = find_previous(new, archive)
+    return compare(previous, new, archive=archive) if previous is not None else None
+
+
 def _align_score(a: Commitment, b: Commitment) -> float:
     same = 0.2 if rank(a.strength) == rank(b.strength) else 0.0
     return (

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from state import Store, WriterLock
-from watcher.analysis.compare import compare, find_previous
+from watcher.analysis.compare import Comparison, compare, compare_with_previous
 from watcher.analysis.statement import Statement
 from watcher.archive import Analyzer, Archive
 from watcher.cli import EXIT_OK, UserError
@@ -123,6 +123,36 @@ def _resolve(ref: str, settings: Settings, analyzer: Analyzer, store: Store | No
     return _statement(load_document(ref, settings), analyzer, ref)
 
 
+def _given_pair(
+    args: argparse.Namespace, settings: Settings, analyzer: Analyzer, store: Store | None
+) -> Comparison:
+    old = _resolve(args.old, settings, analyzer, store)
+    new = _resolve(args.new, settings, analyzer, store)
+    if old.when and new.when and old.when > new.when:
+        print(
+            f"jucip-watch: note: OLD ({old.when}) is later than NEW ({new.when}); "
+            "comparing in the order given",
+            file=sys.stderr,
+        )
+    archive = Archive(store, analyzer).statements() if store else []
+    return compare(old, new, archive=archive)
+
+
+def _latest_pair(analyzer: Analyzer, store: Store | None) -> Comparison:
+    """The latest archived statement against its predecessor, as its alert compared them."""
+    if store is None:
+        raise UserError("the archive is empty: run `jucip-watch check` first")
+    archive = Archive(store, analyzer).statements()
+    primary = [s for s in archive if s.relevance == "primary" and s.meeting]
+    if not primary:
+        raise UserError("no archived statement to compare yet")
+    new = max(primary, key=lambda s: s.meeting.date or s.date or datetime.min.date())
+    comparison = compare_with_previous(new, archive)
+    if comparison is None:
+        raise UserError(f"the latest statement ({new.title}) has no predecessor")
+    return comparison
+
+
 def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     if bool(args.old) != bool(args.new):
         raise UserError("compare takes two statements (OLD NEW), or none for the latest pair")
@@ -131,31 +161,13 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     store = Store.open(db, readonly=True) if db.exists() else None
     try:
         if args.old:
-            old = _resolve(args.old, settings, analyzer, store)
-            new = _resolve(args.new, settings, analyzer, store)
-            if old.when and new.when and old.when > new.when:
-                print(
-                    f"jucip-watch: note: OLD ({old.when}) is later than NEW ({new.when}); "
-                    "comparing in the order given",
-                    file=sys.stderr,
-                )
-            archive = [Statement.from_dict(s) for _, s in store.statements()] if store else []
+            comparison = _given_pair(args, settings, analyzer, store)
         else:
-            if store is None:
-                raise UserError("the archive is empty: run `jucip-watch check` first")
-            archive = [Statement.from_dict(s) for _, s in store.statements()]
-            primary = [s for s in archive if s.relevance == "primary" and s.meeting]
-            if not primary:
-                raise UserError("no archived statement to compare yet")
-            new = max(primary, key=lambda s: s.meeting.date or s.date or datetime.min.date())
-            found = find_previous(new, archive)
-            if found is None:
-                raise UserError(f"the latest statement ({new.title}) has no predecessor")
-            old = found
+            comparison = _latest_pair(analyzer, store)
     finally:
         if store is not None:
             store.close()
-    result = compare(old, new, archive=archive).to_dict()
+    result = comparison.to_dict()
     if args.json:
         _print_json(result)
     else:
