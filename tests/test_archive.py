@@ -95,12 +95,12 @@ def test_the_japanese_release_is_not_compared_with_the_english_one_of_its_meetin
     try:
         for lang in ("ja", "en"):
             summary = archive.summarise(imported[lang]["id"])
-            assert summary is not None
-            old = summary["comparison"]["old"]
+            assert summary is not None and summary.comparison is not None
+            old = summary.comparison.old
             # The previous meeting (the bundled 2nd ministerial), not the other language version.
-            assert old["meeting"]["ordinal"] == 2, (lang, old)
+            assert old.meeting is not None and old.meeting.ordinal == 2, (lang, old)
             # Critical minerals are new to the series here, whichever version came first.
-            assert "critical-minerals" in summary["comparison"]["first_in_series"]
+            assert "critical-minerals" in summary.comparison.first_in_series
     finally:
         archive.store.close()
 
@@ -134,4 +134,5 @@ def test_import_with_series_is_one_judgement_with_a_full_statement(
         summary = archive.summarise(second["id"])
     finally:
         archive.store.close()
-    assert summary is not None and summary["comparison"]["old"]["url"] == imported["url"]
+    assert summary is not None and summary.comparison is not None
+    assert summary.comparison.old.url == imported["url"]

@@ -14,6 +14,7 @@ from typing import Any
 from state import Store, WriterLock
 from watcher.analysis.compare import Comparison, compare, compare_with_previous
 from watcher.analysis.statement import Statement
+from watcher.analysis.summary import build_summary
 from watcher.archive import Analyzer, Archive
 from watcher.cli import EXIT_OK, UserError
 from watcher.config import Settings
@@ -86,10 +87,6 @@ def _statement(doc: Document, analyzer: Analyzer, target: str) -> Statement:
     return statement
 
 
-def _labels(analyzer: Analyzer) -> dict[str, str]:
-    return {t: analyzer.taxonomy.label(t) for t in analyzer.taxonomy.ids}
-
-
 def _print_json(data: Any) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
@@ -101,7 +98,7 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json(statement.to_dict())
     else:
-        print_statement(statement.to_dict(), _labels(analyzer))
+        print_statement(statement, analyzer.taxonomy.label)
     return EXIT_OK
 
 
@@ -125,7 +122,7 @@ def _resolve(ref: str, settings: Settings, analyzer: Analyzer, store: Store | No
 
 def _given_pair(
     args: argparse.Namespace, settings: Settings, analyzer: Analyzer, store: Store | None
-) -> Comparison:
+) -> tuple[Statement, Comparison]:
     old = _resolve(args.old, settings, analyzer, store)
     new = _resolve(args.new, settings, analyzer, store)
     if old.when and new.when and old.when > new.when:
@@ -135,10 +132,10 @@ def _given_pair(
             file=sys.stderr,
         )
     archive = Archive(store, analyzer).statements() if store else []
-    return compare(old, new, archive=archive)
+    return new, compare(old, new, archive=archive)
 
 
-def _latest_pair(analyzer: Analyzer, store: Store | None) -> Comparison:
+def _latest_pair(analyzer: Analyzer, store: Store | None) -> tuple[Statement, Comparison]:
     """The latest archived statement against its predecessor, as its alert compared them."""
     if store is None:
         raise UserError("the archive is empty: run `jucip-watch check` first")
@@ -150,7 +147,7 @@ def _latest_pair(analyzer: Analyzer, store: Store | None) -> Comparison:
     comparison = compare_with_previous(new, archive)
     if comparison is None:
         raise UserError(f"the latest statement ({new.title}) has no predecessor")
-    return comparison
+    return new, comparison
 
 
 def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
@@ -161,17 +158,16 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     store = Store.open(db, readonly=True) if db.exists() else None
     try:
         if args.old:
-            comparison = _given_pair(args, settings, analyzer, store)
+            new, comparison = _given_pair(args, settings, analyzer, store)
         else:
-            comparison = _latest_pair(analyzer, store)
+            new, comparison = _latest_pair(analyzer, store)
     finally:
         if store is not None:
             store.close()
-    result = comparison.to_dict()
     if args.json:
-        _print_json(result)
+        _print_json(comparison.to_dict())
     else:
-        print_comparison(result, _labels(analyzer))
+        print_comparison(build_summary(new, comparison, taxonomy=analyzer.taxonomy))
     return EXIT_OK
 
 
