@@ -23,8 +23,8 @@ from pathlib import Path
 
 import lxml.html
 
-from watcher.analysis.compare import compare, find_previous
-from watcher.analysis.extract import extract_statement
+from watcher.analysis.compare import compare_with_previous
+from watcher.analysis.extract import judge
 from watcher.analysis.history import bundled_history
 from watcher.analysis.statement import Statement
 from watcher.analysis.summary import build_summary
@@ -69,7 +69,7 @@ def throughput(docs: list[Document]) -> tuple[float, float, float]:
 
     def extract_all() -> None:
         for d in docs:
-            extract_statement(d, taxonomy=taxonomy, catalog=catalog)
+            judge(d, taxonomy=taxonomy, catalog=catalog)
 
     def parse_all() -> None:
         for p in pages:
@@ -138,7 +138,7 @@ def main() -> None:
     print("Time to extract one 10 KB statement (target < 20 ms)")
     for name, group in (("English", en), ("Japanese", ja)):
         doc = ten_kb(group)
-        t = best_of(lambda d=doc: extract_statement(d, taxonomy=taxonomy, catalog=catalog))
+        t = best_of(lambda d=doc: judge(d, taxonomy=taxonomy, catalog=catalog))
         size = len(doc.text.encode("utf-8")) / 1024
         print(f"  {name:8}  {size:5.1f} KB   {t * 1000:6.2f} ms")
 
@@ -152,9 +152,7 @@ def main() -> None:
         archive = synthetic_archive(history, n)
 
         def step(archive: list[Statement] = archive) -> None:
-            prev = find_previous(new, archive)
-            comparison = compare(prev, new, archive=archive) if prev else None
-            build_summary(new, comparison).to_dict()
+            build_summary(new, compare_with_previous(new, archive)).to_dict()
 
         t = best_of(step, number=10)
         growth = f"   x{t / previous_ms:4.1f} for 10x the archive" if previous_ms else ""

@@ -14,6 +14,7 @@ from typing import Any
 from watcher.analysis.extract import extract_statement
 from watcher.analysis.statement import Statement
 from watcher.analysis.taxonomy import load_taxonomy
+from watcher.detect import detect
 from watcher.models import Document
 from watcher.series import load_catalog
 from watcher.textnorm import normalise
@@ -109,7 +110,9 @@ def _meeting_errors(statement: Statement, gold: dict[str, Any]) -> list[str]:
 
 
 def score_case(gold: dict[str, Any]) -> CaseScore:
-    statement = extract_statement(document(gold), taxonomy=load_taxonomy(), catalog=load_catalog())
+    doc, catalog = document(gold), load_catalog()
+    detection = detect(doc.title, doc.text, catalog)
+    statement = extract_statement(doc, detection, taxonomy=load_taxonomy(), catalog=catalog)
     result = CaseScore(gold["name"], statement, gold)
     extracted = list(statement.commitments)
     used: set[int] = set()

@@ -145,3 +145,27 @@ def test_numbered_meeting_skips_a_readout_in_between(history):
     # A release without a number (a readout) follows whatever came last.
     later = replace(readout, url="later", meeting=replace(readout.meeting, date=date(2024, 7, 1)))
     assert find_previous(later, archive) is history["4"]
+
+
+@pytest.mark.parametrize("ordinal", [None, 3])
+def test_releases_of_one_meeting_a_day_apart_are_one_event_both_ways(ordinal):
+    """A Washington meeting is dated 10 April in the English release and 11 April (Tokyo time)
+    in the Japanese one. The archive files them as one event, so neither may be the other's
+    predecessor, and the first one's topics are not "seen before" for the second."""
+    old = _statement("They welcomed cooperation.", "welcome", ("supply-chains",), date(2023, 5, 26))
+    en = _statement(
+        "They committed to quantum research.", "commit", ("quantum",), date(2024, 4, 10)
+    )
+    en = replace(en, url="en", meeting=replace(en.meeting, ordinal=ordinal))
+    ja = replace(
+        en,
+        url="ja",
+        lang="ja",
+        date=date(2024, 4, 11),
+        meeting=replace(en.meeting, date=date(2024, 4, 11)),
+    )
+    for a, b in ((en, ja), (ja, en)):
+        assert same_event(a, b)
+        assert find_previous(a, [old, b]) is old
+    assert compare(old, ja, archive=[old, en, ja]).first_in_series == ("quantum",)
+    assert compare(old, en, archive=[old, ja, en]).first_in_series == ("quantum",)

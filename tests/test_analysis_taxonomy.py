@@ -8,6 +8,7 @@ from watcher.analysis.extract import extract_statement
 from watcher.analysis.meeting import find_date, find_ordinal
 from watcher.analysis.taxonomy import load_taxonomy
 from watcher.config import TopicConfig
+from watcher.detect import detect
 from watcher.models import Document
 from watcher.series import load_catalog
 
@@ -80,7 +81,8 @@ def test_user_extends_the_taxonomy():
         lang="en",
         date=date(2025, 5, 2),
     )
-    st = extract_statement(doc, taxonomy=tax, catalog=load_catalog())
+    catalog = load_catalog()
+    st = extract_statement(doc, detect(doc.title, doc.text, catalog), taxonomy=tax, catalog=catalog)
     assert st.commitments[-1].topics == ("semiconductors", "space")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from watcher.events import Candidate, MeetingKey, match_event
+from watcher.events import Candidate, MeetingKey, match_event, same_meeting
 
 FOURTH = MeetingKey("jucip", 4, "ministerial", date(2024, 6, 26), date(2024, 6, 27))
 
@@ -52,3 +52,21 @@ def test_undated_release_near_the_posting_date_joins() -> None:
 def test_level_conflict_keeps_apart() -> None:
     vice = MeetingKey("jucip", None, "vice-ministerial", date(2024, 6, 26), None)
     assert match_event(vice, [Candidate(1, FOURTH)]) is None
+
+
+def test_the_rule_is_symmetric_and_one_for_statements_and_events() -> None:
+    """`same_meeting` on two keys is the rule `match_event` applies to each candidate."""
+    keys = [
+        FOURTH,
+        MeetingKey("jucip", None, "ministerial", date(2024, 6, 27), None),
+        MeetingKey("jucip", 4, None, date(2024, 7, 15), None),
+        MeetingKey("jucip", 3, "ministerial", None, date(2024, 6, 28)),
+        MeetingKey("jucip", None, None, None, date(2024, 7, 3)),
+        MeetingKey("jucip", None, None, date(2024, 7, 5), date(2024, 7, 6)),
+        MeetingKey("epcc", 4, "ministerial", date(2024, 6, 26), None),
+    ]
+    for a in keys:
+        for b in keys:
+            assert same_meeting(a, b) == same_meeting(b, a)
+            assert same_meeting(a, b) == (match_event(a, [Candidate(1, b)]) == 1)
+    assert same_meeting(FOURTH, keys[1]) and not same_meeting(FOURTH, keys[3])

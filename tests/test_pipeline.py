@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,11 @@ from poll_helpers import (
 )
 
 from replay import ReplayServer, Route
+from state import Store
+from watcher.analysis.summary import EventSummary
+from watcher.archive import Analyzer, Archive
 from watcher.cli import main
+from watcher.config import load_settings
 
 
 def history(config: Path, capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
@@ -102,13 +107,8 @@ def test_new_release_is_reported_and_compared_with_history(
     assert "telecommunications" in comparison["dropped_topics"]
 
 
-def test_later_english_version_joins_the_japanese_event(
-    config_path: Path, sites: dict[str, ReplayServer], capsys: pytest.CaptureFixture[str]
-) -> None:
-    check(config_path, capsys)
-    add_new_meti_release(sites["meti"])
-    check(config_path, capsys)
-    meti = sites["meti"]
+def add_english_version(meti: ReplayServer) -> None:
+    """METI's English listing gains the English page of the release `add_new_meti_release` added."""
     en_listing_path = "/english/press/category_02.html"
     listing = (meti.root / en_listing_path.lstrip("/")).read_text(encoding="utf-8")  # type: ignore[operator]
     item = (
@@ -121,6 +121,16 @@ def test_later_english_version_joins_the_japanese_event(
         Route(body=listing.replace('<dl class="date_sp">', item, 1).encode(), etag='"en2"'),
     )
     meti.add("/english/press/2024/0422_001.html", Route.file(FIXTURES / "new_release_en.html"))
+
+
+def test_later_english_version_joins_the_japanese_event(
+    config_path: Path, sites: dict[str, ReplayServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    check(config_path, capsys)
+    add_new_meti_release(sites["meti"])
+    check(config_path, capsys)
+    meti = sites["meti"]
+    add_english_version(meti)
     code, report = check(config_path, capsys, "--source", "meti-en")
     assert code == 0
     [english] = report["releases"]
@@ -307,3 +317,40 @@ def test_malformed_html_is_still_read(
     docs = history(config_path, capsys)
     [doc] = [d for d in docs if d["url"] == release["url"]]
     assert "semiconductors" in doc["topics"] and "export-controls" in doc["topics"]
+
+
+def test_the_event_summary_reads_back_whole_with_what_an_alert_needs(
+    config_path: Path, sites: dict[str, ReplayServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    meti = sites["meti"]
+    check(config_path, capsys)
+    add_new_meti_release(meti)
+    check(config_path, capsys)
+    add_english_version(meti)
+    check(config_path, capsys, "--source", "meti-en")
+    settings = load_settings(config_path)
+    with Store.open(settings.storage.database, readonly=True) as store:
+        first = store.document_by_url(meti.url(NEW_RELEASE))
+        assert first is not None and first.event_id is not None
+        summary = Archive(store, Analyzer(settings)).event_summary(first.event_id)
+        event = store.event(first.event_id)
+    assert summary is not None and event is not None
+    assert summary.to_dict() == event.summary  # what is stored is the whole type
+    assert EventSummary.from_dict(summary.to_dict()) == summary
+    # The first version: the Japanese release of the 3rd ministerial, with its topics' labels.
+    assert summary.lang == "ja" and summary.url == meti.url(NEW_RELEASE)
+    assert summary.meeting is not None and summary.meeting.ordinal == 3
+    assert summary.meeting.level == "ministerial" and summary.meeting.date == date(2024, 4, 10)
+    assert summary.topic_label("critical-minerals") == "Critical minerals"
+    assert summary.topics and all(summary.topic_label(t) != t for t in summary.topics)
+    assert summary.key_commitments and {k.lang for k in summary.key_commitments} == {"ja"}
+    # Compared with the previous meeting, whose date a renderer can show.
+    comparison = summary.comparison
+    assert comparison is not None and comparison.old.meeting is not None
+    assert comparison.old.meeting.ordinal == 2 and comparison.old.when == date(2023, 5, 26)
+    assert "critical-minerals" in comparison.first_in_series
+    # Every version of the event, linked per language, commitments aligned across languages.
+    assert [v.lang for v in summary.versions] == ["ja", "en"]
+    assert summary.link("en") == summary.versions[1].url == summary.links["en"]
+    gallium = next(k for k in summary.key_commitments if "ガリウム" in k.text)
+    assert "gallium" in (summary.translation(gallium.text, "en") or "")

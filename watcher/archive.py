@@ -10,15 +10,16 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from state.store import Store
 from watcher.config import Settings
-from watcher.events import Candidate, MeetingKey, match_event
+from watcher.events import Candidate, MeetingKey, match_event, meeting_key
 from watcher.models import Document, Relevance
 
 if TYPE_CHECKING:
     from watcher.analysis.statement import Statement
+    from watcher.analysis.summary import EventSummary
     from watcher.analysis.taxonomy import Taxonomy
     from watcher.detect import Detection
     from watcher.series import SeriesCatalog
@@ -76,24 +77,15 @@ class Analyzer:
 
         return load_taxonomy(self._topics)
 
-    def extract(self, doc: Document) -> Statement:
-        from watcher.analysis.extract import extract_statement
+    def judge(self, doc: Document, *, series: str | None = None) -> Judgement:
+        """Judge a release once (see `watcher.analysis.extract.judge`); `series` files a text
+        that names no watched series under that one (`import --series`)."""
+        from watcher.analysis.extract import judge
 
-        return extract_statement(doc, taxonomy=self.taxonomy, catalog=self.catalog)
-
-    def judge_as(self, doc: Document, series: str) -> Judgement:
-        """Judge a document the user files under `series` although it names none."""
-        from watcher.detect import Detection
-
-        return Judgement(Detection(Relevance.PRIMARY, (series,), {}), self.extract(doc))
-
-    def judge(self, doc: Document) -> Judgement:
-        from watcher.detect import detect
-
-        detection = detect(doc.title, doc.text, self.catalog)
-        if not detection.relevant:
-            return Judgement(detection, None)
-        return Judgement(detection, self.extract(doc))
+        detection, statement = judge(
+            doc, taxonomy=self.taxonomy, catalog=self.catalog, series=series
+        )
+        return Judgement(detection, statement)
 
 
 def content_hash(text: str) -> str:
@@ -101,15 +93,8 @@ def content_hash(text: str) -> str:
 
 
 def _meeting_key(judgement: Judgement, doc: Document) -> MeetingKey:
-    meeting = judgement.statement.meeting if judgement.statement else None
-    series = (meeting.series if meeting and meeting.series else None) or judgement.series[0]
-    return MeetingKey(
-        series=series,
-        ordinal=meeting.ordinal if meeting else None,
-        level=meeting.level if meeting else None,
-        meeting_date=meeting.date if meeting else None,
-        posting_date=doc.date,
-    )
+    key = meeting_key(judgement.statement) if judgement.statement else None
+    return key or MeetingKey(judgement.series[0], None, None, None, doc.date)
 
 
 class Archive:
@@ -152,9 +137,15 @@ class Archive:
         )
         return event_id, True
 
-    def summarise(self, doc_id: int) -> dict[str, Any] | None:
+    def statements(self) -> list[Statement]:
+        """Every archived statement, for comparison (the archive is small: a few a year)."""
+        from watcher.analysis.statement import Statement
+
+        return [Statement.from_dict(s) for _, s in self.store.statements()]
+
+    def summarise(self, doc_id: int) -> EventSummary | None:
         """Summary of a stored statement compared with its predecessor in the archive."""
-        from watcher.analysis.compare import compare, find_previous
+        from watcher.analysis.compare import compare_with_previous
         from watcher.analysis.statement import Statement
         from watcher.analysis.summary import build_summary
 
@@ -162,10 +153,18 @@ class Archive:
         if row is None or row.statement is None:
             return None
         new = Statement.from_dict(row.statement)
-        archive = [Statement.from_dict(s) for d, s in self.store.statements() if d.id != doc_id]
-        previous = find_previous(new, archive)
-        comparison = compare(previous, new, archive=archive) if previous else None
-        return build_summary(new, comparison).to_dict()
+        comparison = compare_with_previous(new, self.statements())
+        return build_summary(new, comparison, taxonomy=self.analyzer.taxonomy)
+
+    def event_summary(self, event_id: int) -> EventSummary | None:
+        """An event's stored summary, read back whole; None for an unknown event and for one
+        archived silently (a baseline or an import has no alert to render)."""
+        from watcher.analysis.summary import EventSummary
+
+        event = self.store.event(event_id)
+        if event is None or event.summary is None:
+            return None
+        return EventSummary.from_dict(event.summary)
 
     def add(
         self,
@@ -202,7 +201,7 @@ class Archive:
         if new_event and event_id is not None and not baseline:
             summary = self.summarise(doc_id)
             if summary is not None:
-                self.store.set_event_summary(event_id, summary)
+                self.store.set_event_summary(event_id, summary.to_dict())
         elif event_id is not None:
             self._join_summary(event_id, doc_id)
         return Archived(doc_id, event_id, new_event)
@@ -212,34 +211,27 @@ class Archive:
         link, and its commitments aligned with the first version's, so an alert can show
         either language and link both."""
         from watcher.analysis.compare import align
-        from watcher.analysis.statement import Statement
+        from watcher.analysis.statement import Statement, StatementRef
+        from watcher.analysis.summary import AlignedPair
 
-        event = self.store.event(event_id)
+        summary = self.event_summary(event_id)
         joined = self.store.document(doc_id)
-        if event is None or event.summary is None or joined is None:
+        if summary is None or joined is None:
             return
-        summary = dict(event.summary)
-        links = dict(summary.get("links") or {})
-        links.setdefault(joined.lang, joined.url)
-        summary["links"] = links
-        first = summary.get("lang")
-        if joined.statement and first and joined.lang != first:
-            base = next(
-                (
-                    d
-                    for d in self.store.event_documents(event_id)
-                    if d.lang == first and d.statement
-                ),
-                None,
-            )
-            if base is not None and base.statement is not None:
-                pairs = align(
-                    Statement.from_dict(base.statement), Statement.from_dict(joined.statement)
-                )
-                summary.setdefault("aligned", {})[joined.lang] = [
-                    {first: a.text, joined.lang: b.text} for a, b in pairs if a and b
-                ]
-        self.store.set_event_summary(event_id, summary)
+        if joined.statement is None:
+            version = StatementRef(joined.title, joined.date, joined.lang, joined.url, None)
+            self.store.set_event_summary(event_id, summary.joined(version).to_dict())
+            return
+        statement = Statement.from_dict(joined.statement)
+        pairs = None
+        first = self.store.document_by_url(summary.url)
+        if joined.lang != summary.lang and first is not None and first.statement is not None:
+            pairs = [
+                AlignedPair(a.text, b.text)
+                for a, b in align(Statement.from_dict(first.statement), statement)
+                if a and b
+            ]
+        self.store.set_event_summary(event_id, summary.joined(statement.ref(), pairs).to_dict())
 
     def seed_bundled_history(self, now: datetime) -> int:
         """Load the shipped past statements once, so the first alert compares with history."""

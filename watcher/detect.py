@@ -48,6 +48,11 @@ class Detection:
     def relevant(self) -> bool:
         return self.relevance is not Relevance.NONE
 
+    @classmethod
+    def filed_under(cls, series: str) -> Detection:
+        """The user's judgement (`import --series`): a primary release of that series."""
+        return cls(Relevance.PRIMARY, (series,), {})
+
 
 def _lead(paragraphs: list[str]) -> str:
     """The first paragraphs of substance; short lines (a title, a date line) ride along free."""

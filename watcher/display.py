@@ -6,7 +6,7 @@ rich is imported inside the functions: the JSON paths and the daemon never pay f
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from state.store import DocumentRow, SourceState
+    from watcher.analysis.compare import Comparison
+    from watcher.analysis.statement import Commitment, Meeting, Statement, StatementRef
+    from watcher.analysis.summary import EventSummary
     from watcher.pipeline import CheckReport, Progress
 
 _STATUS_STYLE = {
@@ -189,46 +192,44 @@ def print_history(docs: Sequence[DocumentRow]) -> None:
     _console().print(table)
 
 
-def print_statement(data: dict[str, Any], labels: dict[str, str]) -> None:
-    """A statement's commitments, grouped by topic."""
-    console = _console()
-    console.print(f"[bold]{_esc(data.get('title') or '(untitled)')}[/]")
-    meeting = data.get("meeting") or {}
-    facts = [
-        f"posted {data['date']}" if data.get("date") else "",
-        f"language {data.get('lang')}",
-        f"series {', '.join(data.get('series') or []) or 'none'} ({data.get('relevance')})",
-    ]
-    if meeting:
-        held = " ".join(
-            str(x)
-            for x in (
-                _ordinal(meeting.get("ordinal")),
-                meeting.get("level") or "",
-                "meeting",
-                f"held {meeting['date']}" if meeting.get("date") else "",
-                f"in {meeting['place']}" if meeting.get("place") else "",
-            )
-            if x
+def _held(meeting: Meeting) -> str:
+    return " ".join(
+        x
+        for x in (
+            _ordinal(meeting.ordinal),
+            meeting.level or "",
+            "meeting",
+            f"held {meeting.date.isoformat()}" if meeting.date else "",
+            f"in {meeting.place}" if meeting.place else "",
         )
-        facts.append(held)
+        if x
+    )
+
+
+def print_statement(statement: Statement, label: Callable[[str], str]) -> None:
+    """A statement's commitments, grouped by topic; `label` names a topic id."""
+    console = _console()
+    console.print(f"[bold]{_esc(statement.title or '(untitled)')}[/]")
+    facts = [
+        f"posted {statement.date.isoformat()}" if statement.date else "",
+        f"language {statement.lang}",
+        f"series {', '.join(statement.series) or 'none'} ({statement.relevance})",
+        _held(statement.meeting) if statement.meeting else "",
+    ]
     console.print(_esc("; ".join(f for f in facts if f)))
-    topics = data.get("topics") or []
-    console.print("Topics: " + (_esc(", ".join(labels.get(t, t) for t in topics)) or "none"))
-    commitments = data.get("commitments") or []
-    if not commitments:
+    console.print("Topics: " + (_esc(", ".join(label(t) for t in statement.topics)) or "none"))
+    if not statement.commitments:
         console.print("No commitments found.")
         return
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for c in commitments:
-        for t in c.get("topics") or ["(no topic)"]:
+    groups: dict[str, list[Commitment]] = {}
+    for c in statement.commitments:
+        for t in c.topics or ("(no topic)",):
             groups.setdefault(t, []).append(c)
     for topic, items in groups.items():
-        console.print(f"\n[bold]{_esc(labels.get(topic, topic))}[/] ({len(items)})")
+        console.print(f"\n[bold]{_esc(label(topic))}[/] ({len(items)})")
         for c in items:
-            actors = ", ".join(c.get("actors") or [])
-            who = f" [dim]{_esc(actors)}[/]" if actors else ""
-            console.print(f"  - [cyan]{_esc(c.get('strength'))}[/]{who}: {_esc(c['text'])}")
+            who = f" [dim]{_esc(', '.join(c.actors))}[/]" if c.actors else ""
+            console.print(f"  - [cyan]{_esc(c.strength)}[/]{who}: {_esc(c.text)}")
 
 
 def _ordinal(n: int | None) -> str:
@@ -238,45 +239,53 @@ def _ordinal(n: int | None) -> str:
     return f"{n}{suffix}"
 
 
-def print_comparison(data: dict[str, Any], labels: dict[str, str]) -> None:
-    console = _console()
+def _named(ref: StatementRef) -> str:
+    when = ref.date.isoformat() if ref.date else "undated"
+    return f"{ref.title or ref.url or '?'} ({when})"
 
-    def name(desc: dict[str, Any] | None) -> str:
-        if not desc:
-            return "?"
-        return f"{desc.get('title') or desc.get('url') or '?'} ({desc.get('date') or 'undated'})"
+
+def _commitment_lists(comparison: Comparison) -> list[tuple[str, list[str]]]:
+    return [
+        ("new", [c.text for c in comparison.new_commitments]),
+        ("continued", [c.new.text for c in comparison.continued]),
+        ("dropped", [c.text for c in comparison.dropped_commitments]),
+    ]
+
+
+def print_comparison(summary: EventSummary) -> None:
+    """The summary's comparison with the previous meeting (topic labels from the summary)."""
+    comparison = summary.comparison
+    if comparison is None:
+        return
+    console = _console()
+    label = summary.topic_label
 
     def topic_list(ids: Sequence[str]) -> str:
-        return _esc(", ".join(labels.get(t, t) for t in ids)) or "none"
+        return _esc(", ".join(label(t) for t in ids)) or "none"
 
-    console.print(f"[bold]Old:[/] {_esc(name(data.get('old')))}")
-    console.print(f"[bold]New:[/] {_esc(name(data.get('new')))}")
-    first = set(data.get("first_in_series") or [])
+    console.print(f"[bold]Old:[/] {_esc(_named(comparison.old))}")
+    console.print(f"[bold]New:[/] {_esc(_named(comparison.new))}")
+    first = set(comparison.first_in_series)
     new_topics = [
-        labels.get(t, t) + (" (first time in the series)" if t in first else "")
-        for t in data.get("new_topics") or []
+        label(t) + (" (first time in the series)" if t in first else "")
+        for t in comparison.new_topics
     ]
     console.print(f"[green]New topics:[/] {_esc(', '.join(new_topics)) or 'none'}")
-    console.print(f"Continued topics: {topic_list(data.get('continued_topics') or [])}")
-    console.print(f"[red]Dropped topics:[/] {topic_list(data.get('dropped_topics') or [])}")
-    commitments = data.get("commitments") or {}
-    for kind in ("new", "continued", "dropped"):
-        items = commitments.get(kind) or []
-        console.print(f"\n[bold]{kind.capitalize()} commitments ({len(items)})[/]")
-        for c in items[:LIST_LIMIT]:
-            text = c.get("text") if isinstance(c, dict) else str(c)
-            console.print(f"  - {_esc(_clip(text or ''))}")
-        if len(items) > LIST_LIMIT:
-            console.print(f"  [dim]... {len(items) - LIST_LIMIT} more (--json lists all)[/]")
-    changes = data.get("strength_changes") or []
-    if changes:
+    console.print(f"Continued topics: {topic_list(comparison.continued_topics)}")
+    console.print(f"[red]Dropped topics:[/] {topic_list(comparison.dropped_topics)}")
+    for kind, texts in _commitment_lists(comparison):
+        console.print(f"\n[bold]{kind.capitalize()} commitments ({len(texts)})[/]")
+        for text in texts[:LIST_LIMIT]:
+            console.print(f"  - {_esc(_clip(text))}")
+        if len(texts) > LIST_LIMIT:
+            console.print(f"  [dim]... {len(texts) - LIST_LIMIT} more (--json lists all)[/]")
+    if comparison.strength_changes:
         console.print("\n[bold]Strength changes[/]")
-        for ch in changes:
-            topics = ", ".join(labels.get(t, t) for t in ch.get("topics") or [])
+        for ch in comparison.strength_changes:
+            on = ", ".join(label(t) for t in ch.topics) or "no topic"
             console.print(
-                f"  - {_esc(ch.get('from'))} -> {_esc(ch.get('to'))} "
-                f"({_esc(ch.get('direction'))}) on {_esc(topics or 'no topic')}: "
-                f"{_esc(_clip(ch.get('new_text') or ''))}"
+                f"  - {_esc(ch.old.strength)} -> {_esc(ch.new.strength)} "
+                f"({_esc(ch.direction)}) on {_esc(on)}: {_esc(_clip(ch.new.text))}"
             )
 
 

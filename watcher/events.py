@@ -1,12 +1,19 @@
-"""Group releases about one meeting into one event (pure).
+"""The one rule for "these releases are about the same meeting" (pure).
 
 METI publishes in Japanese first and in English days or weeks later; Commerce and State post their
-own versions. Subscribers want one alert per meeting, so a release joins an existing event when:
-1. it links to a release already in that event (METI English pages link the Japanese original), or
-2. same series, and the same ordinal and level ("4th ministerial"), or
-3. same series, level not in conflict, and meeting dates within a day, or
-4. same series, nothing in conflict, and dates (meeting or posting) within two weeks.
-A conflicting ordinal, level or meeting date always keeps releases apart.
+own versions. Subscribers want one alert per meeting, and a comparison must not take another
+version of the same meeting for its predecessor, so the archive (grouping releases into events)
+and the comparison (`find_previous`, first-in-series) both ask this module. Two releases are about
+one meeting when:
+1. one links to the other (METI English pages link the Japanese original), or
+2. same series, the same ordinal, and levels not in conflict ("4th ministerial"), or
+3. same series, ordinal and level not in conflict, and meeting dates within a day (a meeting in
+   Washington on the 10th is the 11th in Tokyo), or
+4. same series, nothing in conflict, not both with a meeting date, and dates (meeting, else
+   posting) within two weeks.
+A conflicting ordinal or level always keeps releases apart; so do meeting dates more than a day
+apart, unless rule 2 joins them. Among several matching events the lowest-numbered rule wins,
+then the first candidate (the caller lists the newest event first).
 """
 
 from __future__ import annotations
@@ -14,6 +21,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # Only for the annotation: a poll that finds nothing new must not load the analysis.
+    from watcher.analysis.statement import Statement
 
 SAME_MEETING_DAYS = 1
 NEAR_DAYS = 14
@@ -38,12 +50,62 @@ class Candidate:
     key: MeetingKey
 
 
+def series_of(statement: Statement) -> str | None:
+    """The series a statement's meeting belongs to, else the one it was detected for."""
+    if statement.meeting and statement.meeting.series:
+        return statement.meeting.series
+    return statement.series[0] if statement.series else None
+
+
+def meeting_key(statement: Statement) -> MeetingKey | None:
+    """The key of a statement's meeting; None when it belongs to no series."""
+    series = series_of(statement)
+    if series is None:
+        return None
+    m = statement.meeting
+    return MeetingKey(
+        series=series,
+        ordinal=m.ordinal if m else None,
+        level=m.level if m else None,
+        meeting_date=m.date if m else None,
+        posting_date=statement.date,
+    )
+
+
 def _conflict(a: object | None, b: object | None) -> bool:
     return a is not None and b is not None and a != b
 
 
 def _days(a: date | None, b: date | None) -> int | None:
     return abs((a - b).days) if a and b else None
+
+
+def _rule(a: MeetingKey, b: MeetingKey) -> int | None:
+    """The rule (2, 3 or 4 above) by which a and b are one meeting, or None."""
+    if a.series != b.series or _conflict(a.level, b.level):
+        return None
+    if a.ordinal is not None and a.ordinal == b.ordinal:
+        return 2
+    if _conflict(a.ordinal, b.ordinal):
+        return None
+    apart = _days(a.meeting_date, b.meeting_date)
+    if apart is not None:
+        return 3 if apart <= SAME_MEETING_DAYS else None
+    apart = _days(a.when, b.when)
+    return 4 if apart is not None and apart <= NEAR_DAYS else None
+
+
+def same_meeting(a: MeetingKey, b: MeetingKey) -> bool:
+    """Rules 2 to 4: the keys describe one meeting."""
+    return _rule(a, b) is not None
+
+
+def same_event(a: Statement, b: Statement) -> bool:
+    """Two statements about one meeting (e.g. the English and the Japanese release)."""
+    if (a.url and a.url in b.alternates.values()) or (b.url and b.url in a.alternates.values()):
+        return True
+    ka, kb = meeting_key(a), meeting_key(b)
+    return ka is not None and kb is not None and same_meeting(ka, kb)
 
 
 def match_event(
@@ -57,25 +119,9 @@ def match_event(
     for url in linked_urls:
         if events_by_url and url in events_by_url:
             return events_by_url[url]
-    same_series = [c for c in candidates if c.key.series == new.series]
-    for c in same_series:
-        k = c.key
-        if k.ordinal is not None and k.ordinal == new.ordinal and not _conflict(k.level, new.level):
-            return c.event_id
-    for c in same_series:
-        k = c.key
-        if _conflict(k.ordinal, new.ordinal) or _conflict(k.level, new.level):
-            continue
-        d = _days(k.meeting_date, new.meeting_date)
-        if d is not None and d <= SAME_MEETING_DAYS:
-            return c.event_id
-    for c in same_series:
-        k = c.key
-        if _conflict(k.ordinal, new.ordinal) or _conflict(k.level, new.level):
-            continue
-        if k.meeting_date and new.meeting_date:
-            continue  # both dated and more than a day apart: different meetings
-        d = _days(k.when, new.when)
-        if d is not None and d <= NEAR_DAYS:
-            return c.event_id
-    return None
+    best: tuple[int, int] | None = None
+    for c in candidates:
+        rule = _rule(new, c.key)
+        if rule is not None and (best is None or rule < best[0]):
+            best = (rule, c.event_id)
+    return best[1] if best else None

@@ -8,7 +8,7 @@ from functools import cache
 
 from watcher.config import SeriesConfig
 from watcher.data import load_toml
-from watcher.textnorm import fold
+from watcher.textnorm import fold, is_word_char
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,10 +16,6 @@ class Series:
     id: str
     name: str
     aliases: tuple[str, ...]
-
-
-def _is_word_char(c: str) -> bool:
-    return c.isascii() and c.isalnum()
 
 
 class SeriesCatalog:
@@ -50,8 +46,8 @@ class SeriesCatalog:
             while start != -1:
                 end = start + len(alias)
                 if not wordlike or (
-                    (start == 0 or not _is_word_char(text[start - 1]))
-                    and (end == len(text) or not _is_word_char(text[end]))
+                    (start == 0 or not is_word_char(text[start - 1]))
+                    and (end == len(text) or not is_word_char(text[end]))
                 ):
                     spans.append((start, end))
                 start = text.find(alias, start + 1)

@@ -56,6 +56,12 @@ def fold(text: str) -> str:
     return normalise(text).casefold()
 
 
+def is_word_char(c: str) -> bool:
+    """A character that continues a Latin word: a phrase like "EPCC" must not match inside
+    "EPCCX" or "2EPCC". Japanese has no spaces, so its characters never count."""
+    return c.isascii() and c.isalnum()
+
+
 def is_japanese(text: str, threshold: float = 0.15) -> bool:
     """True when at least `threshold` of the letters are kana or kanji."""
     letters = [c for c in text if c.isalpha()]

@@ -15,8 +15,11 @@ from functools import cache, lru_cache
 from typing import Any
 
 from watcher.analysis.commitments import rank
-from watcher.analysis.statement import Commitment, Statement
+from watcher.analysis.statement import Commitment, Statement, StatementRef
 from watcher.data import load_toml
+
+# One rule for "same meeting", shared with the archive's grouping into events.
+from watcher.events import same_event, series_of
 
 # A commitment is "continued" when a commitment this similar existed in the old statement.
 CONTINUED = 0.3
@@ -80,6 +83,7 @@ def similarity(a: Commitment, a_lang: str, b: Commitment, b_lang: str) -> float:
 class Continued:
     old: Commitment
     new: Commitment
+    # Rounded to 3 places when made, so the JSON round trip is exact.
     similarity: float
 
     def to_dict(self) -> dict[str, Any]:
@@ -88,6 +92,10 @@ class Continued:
             "new": self.new.to_dict(),
             "similarity": round(self.similarity, 3),
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Continued:
+        return cls(Commitment.from_dict(d["old"]), Commitment.from_dict(d["new"]), d["similarity"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,34 +109,53 @@ class StrengthChange:
             "escalation" if rank(self.new.strength) > rank(self.old.strength) else "de-escalation"
         )
 
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self.old.topics) | set(self.new.topics)))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "from": self.old.strength,
             "to": self.new.strength,
             "direction": self.direction,
-            "topics": sorted(set(self.old.topics) | set(self.new.topics)),
+            "topics": list(self.topics),
             "old_text": self.old.text,
             "new_text": self.new.text,
         }
 
 
+def _commitments(items: list[dict[str, Any]]) -> tuple[Commitment, ...]:
+    return tuple(Commitment.from_dict(c) for c in items)
+
+
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    old: Statement
-    new: Statement
+    """What changed between two statements; `to_dict` is the public JSON (`compare --json`, the
+    event summary) and `from_dict` reads it back whole."""
+
+    old: StatementRef
+    new: StatementRef
     new_topics: tuple[str, ...]
     continued_topics: tuple[str, ...]
     dropped_topics: tuple[str, ...]
     new_commitments: tuple[Commitment, ...]
     continued: tuple[Continued, ...]
     dropped_commitments: tuple[Commitment, ...]
-    strength_changes: tuple[StrengthChange, ...]
     first_in_series: tuple[str, ...]
+
+    @property
+    def strength_changes(self) -> tuple[StrengthChange, ...]:
+        """Continued commitments said more or less firmly than before."""
+        return tuple(
+            StrengthChange(c.old, c.new)
+            for c in self.continued
+            if rank(c.old.strength) != rank(c.new.strength)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "old": self.old.descriptor(),
-            "new": self.new.descriptor(),
+            "old": self.old.to_dict(),
+            "new": self.new.to_dict(),
             "new_topics": list(self.new_topics),
             "continued_topics": list(self.continued_topics),
             "dropped_topics": list(self.dropped_topics),
@@ -141,23 +168,21 @@ class Comparison:
             "first_in_series": list(self.first_in_series),
         }
 
-
-def series_of(s: Statement) -> str | None:
-    if s.meeting and s.meeting.series:
-        return s.meeting.series
-    return s.series[0] if s.series else None
-
-
-def same_event(a: Statement, b: Statement) -> bool:
-    """Two releases about one meeting (e.g. the English and Japanese statement)."""
-    if a.url and (a.url in b.alternates.values() or b.url in a.alternates.values()):
-        return True
-    if series_of(a) != series_of(b) or a.meeting is None or b.meeting is None:
-        return False
-    ma, mb = a.meeting, b.meeting
-    if ma.date and mb.date and ma.date_source != "posting" and mb.date_source != "posting":
-        return ma.date == mb.date
-    return ma.ordinal is not None and ma.ordinal == mb.ordinal and ma.level == mb.level
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Comparison:
+        # strength_changes is not read: it follows from the continued commitments.
+        commitments = d["commitments"]
+        return cls(
+            old=StatementRef.from_dict(d["old"]),
+            new=StatementRef.from_dict(d["new"]),
+            new_topics=tuple(d["new_topics"]),
+            continued_topics=tuple(d["continued_topics"]),
+            dropped_topics=tuple(d["dropped_topics"]),
+            new_commitments=_commitments(commitments["new"]),
+            continued=tuple(Continued.from_dict(c) for c in commitments["continued"]),
+            dropped_commitments=_commitments(commitments["dropped"]),
+            first_in_series=tuple(d["first_in_series"]),
+        )
 
 
 def _same_kind(old: Statement, new: Statement) -> bool:
@@ -226,11 +251,8 @@ def compare(old: Statement, new: Statement, *, archive: Sequence[Statement] = ()
     matches = _match(old, new)
     matched_old = {i for i, _, _ in matches}
     matched_new = {j for _, j, _ in matches}
-    continued = tuple(Continued(old.commitments[i], new.commitments[j], s) for i, j, s in matches)
-    changes = tuple(
-        StrengthChange(c.old, c.new)
-        for c in continued
-        if rank(c.old.strength) != rank(c.new.strength)
+    continued = tuple(
+        Continued(old.commitments[i], new.commitments[j], round(s, 3)) for i, j, s in matches
     )
 
     series, when = series_of(new), new.when
@@ -240,17 +262,23 @@ def compare(old: Statement, new: Statement, *, archive: Sequence[Statement] = ()
             seen.update(s.topics)
     added = tuple(t for t in new.topics if t not in old_topics)
     return Comparison(
-        old=old,
-        new=new,
+        old=old.ref(),
+        new=new.ref(),
         new_topics=added,
         continued_topics=tuple(t for t in new.topics if t in old_topics),
         dropped_topics=tuple(t for t in old.topics if t not in new_topics),
         new_commitments=tuple(c for j, c in enumerate(new.commitments) if j not in matched_new),
         continued=continued,
         dropped_commitments=tuple(c for i, c in enumerate(old.commitments) if i not in matched_old),
-        strength_changes=changes,
         first_in_series=tuple(t for t in added if t not in seen),
     )
+
+
+def compare_with_previous(new: Statement, archive: Sequence[Statement]) -> Comparison | None:
+    """`new` against its predecessor in `archive` (which may hold `new` itself), or None when
+    the series has nothing before it: what an alert and `compare` without arguments show."""
+    previous = find_previous(new, archive)
+    return compare(previous, new, archive=archive) if previous is not None else None
 
 
 def _align_score(a: Commitment, b: Commitment) -> float:

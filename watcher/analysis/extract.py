@@ -1,4 +1,8 @@
-"""Document -> Statement: clean, segment, tag, read the meeting (pure; data files cached)."""
+"""Document -> Statement: judge, clean, segment, tag, read the meeting (pure; data cached).
+
+A release is judged once (`judge`): detection decides whether it is about a watched series, and
+extraction works from that decision, so the stored statement never disagrees with it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from watcher.analysis.meeting import extract_meeting
 from watcher.analysis.segment import segment
 from watcher.analysis.statement import Statement
 from watcher.analysis.taxonomy import Taxonomy
-from watcher.detect import detect
+from watcher.detect import Detection, detect
 from watcher.models import Document, Relevance
 from watcher.series import SeriesCatalog
 from watcher.textnorm import is_japanese
@@ -21,15 +25,34 @@ def document_lang(doc: Document) -> str:
     return "ja" if is_japanese(doc.text[:2000]) else "en"
 
 
-def extract_statement(doc: Document, *, taxonomy: Taxonomy, catalog: SeriesCatalog) -> Statement:
-    """Everything a comparison and an alert need from one release.
+def judge(
+    doc: Document, *, taxonomy: Taxonomy, catalog: SeriesCatalog, series: str | None = None
+) -> tuple[Detection, Statement | None]:
+    """The one judgement of a release: what detection says, and the statement extracted from it
+    (None when the release names no watched series).
+
+    `series` is the user's word for a text that names none (`import --series`, the way gaps are
+    filled by hand): the release is then a primary one of that series, extracted in full. A text
+    that names a series keeps what detection found.
+    """
+    detection = detect(doc.title, doc.text, catalog)
+    if not detection.relevant and series is not None:
+        detection = Detection.filed_under(series)
+    if not detection.relevant:
+        return detection, None
+    return detection, extract_statement(doc, detection, taxonomy=taxonomy, catalog=catalog)
+
+
+def extract_statement(
+    doc: Document, detection: Detection, *, taxonomy: Taxonomy, catalog: SeriesCatalog
+) -> Statement:
+    """Everything a comparison and an alert need from one release, as `detection` judged it.
 
     Only a release about a watched series (relevance "primary") is a statement; for a mention
     (an article, a speech that names JUCIP in passing) the result carries relevance and series
     but no meeting, topics or commitments. Topics are those of the cleaned main text (commitments
     and framing paragraphs); the title and the page chrome do not count.
     """
-    detection = detect(doc.title, doc.text, catalog)
     lang = document_lang(doc)
     base = Statement(
         title=doc.title,

@@ -16,14 +16,16 @@ if TYPE_CHECKING:
 def bundled_history(
     taxonomy: Taxonomy | None = None, catalog: SeriesCatalog | None = None
 ) -> list[tuple[Document, Statement]]:
-    """The shipped releases with their extracted statements."""
-    from watcher.analysis.extract import extract_statement
+    """The shipped releases with their extracted statements, judged as the archive judges."""
+    from watcher.analysis.extract import judge
     from watcher.analysis.taxonomy import load_taxonomy
     from watcher.series import load_catalog
 
     taxonomy = taxonomy or load_taxonomy()
     catalog = catalog or load_catalog()
-    return [
-        (doc, extract_statement(doc, taxonomy=taxonomy, catalog=catalog))
-        for doc in bundled_documents()
-    ]
+    out = []
+    for doc in bundled_documents():
+        _, statement = judge(doc, taxonomy=taxonomy, catalog=catalog)
+        if statement is not None:
+            out.append((doc, statement))
+    return out

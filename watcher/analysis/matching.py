@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from watcher.textnorm import fold
+from watcher.textnorm import fold, is_word_char
 
 _HYPHENS = re.compile(r"[-‐]")
 
@@ -35,10 +35,6 @@ def phrase_pattern(phrase: str) -> tuple[str, bool]:
     elif form[-1:].isalpha():
         body += "(?:s|es)?"
     return body, True
-
-
-def _is_word_char(c: str) -> bool:
-    return c.isascii() and c.isalnum()
 
 
 class Matcher:
@@ -84,8 +80,8 @@ class Matcher:
             for m in pattern.finditer(form):
                 start, end = m.span()
                 if bounded and (
-                    (start > 0 and _is_word_char(form[start - 1]))
-                    or (end < len(form) and _is_word_char(form[end]))
+                    (start > 0 and is_word_char(form[start - 1]))
+                    or (end < len(form) and is_word_char(form[end]))
                 ):
                     continue
                 found.append((start, end, label))

@@ -129,8 +129,27 @@ class Statement:
             alternates=dict(d.get("alternates", {})),
         )
 
-    def descriptor(self) -> dict[str, Any]:
-        """The short form other objects embed (comparison ends, summary links)."""
+    def ref(self) -> StatementRef:
+        """The short form other objects embed (a comparison's two ends)."""
+        return StatementRef(self.title, self.date, self.lang, self.url, self.meeting)
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRef:
+    """A statement named, not carried: which release, and the meeting it reports."""
+
+    title: str
+    date: date | None
+    lang: str
+    url: str
+    meeting: Meeting | None
+
+    @property
+    def when(self) -> date | None:
+        """When the meeting was held, else when the release was posted."""
+        return (self.meeting.date if self.meeting else None) or self.date
+
+    def to_dict(self) -> dict[str, Any]:
         return {
             "title": self.title,
             "date": _iso(self.date),
@@ -138,3 +157,13 @@ class Statement:
             "url": self.url,
             "meeting": self.meeting.to_dict() if self.meeting else None,
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> StatementRef:
+        return cls(
+            title=d["title"],
+            date=_date(d["date"]),
+            lang=d["lang"],
+            url=d["url"],
+            meeting=Meeting.from_dict(d["meeting"]) if d.get("meeting") else None,
+        )

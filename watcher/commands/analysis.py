@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from state import Store, WriterLock
-from watcher.analysis.compare import compare, find_previous
+from watcher.analysis.compare import Comparison, compare, compare_with_previous
 from watcher.analysis.statement import Statement
+from watcher.analysis.summary import build_summary
 from watcher.archive import Analyzer, Archive
 from watcher.config import Settings
 from watcher.decode import decode_body
@@ -80,14 +81,10 @@ def load_document(target: str, settings: Settings) -> Document:
 def _statement(doc: Document, analyzer: Analyzer, target: str) -> Statement:
     if not doc.text.strip():
         raise UserError(f"{target}: no text found in the page")
-    statement = analyzer.judge(doc).statement or analyzer.extract(doc)
-    if not statement.commitments:
+    statement = analyzer.judge(doc).statement
+    if statement is None or not statement.commitments:
         raise UserError(f"{target}: no statement found (no commitments, no watched series named)")
     return statement
-
-
-def _labels(analyzer: Analyzer) -> dict[str, str]:
-    return {t: analyzer.taxonomy.label(t) for t in analyzer.taxonomy.ids}
 
 
 def _print_json(data: Any) -> None:
@@ -101,7 +98,7 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json(statement.to_dict())
     else:
-        print_statement(statement.to_dict(), _labels(analyzer))
+        print_statement(statement, analyzer.taxonomy.label)
     return EXIT_OK
 
 
@@ -123,6 +120,36 @@ def _resolve(ref: str, settings: Settings, analyzer: Analyzer, store: Store | No
     return _statement(load_document(ref, settings), analyzer, ref)
 
 
+def _given_pair(
+    args: argparse.Namespace, settings: Settings, analyzer: Analyzer, store: Store | None
+) -> tuple[Statement, Comparison]:
+    old = _resolve(args.old, settings, analyzer, store)
+    new = _resolve(args.new, settings, analyzer, store)
+    if old.when and new.when and old.when > new.when:
+        print(
+            f"jucip-watch: note: OLD ({old.when}) is later than NEW ({new.when}); "
+            "comparing in the order given",
+            file=sys.stderr,
+        )
+    archive = Archive(store, analyzer).statements() if store else []
+    return new, compare(old, new, archive=archive)
+
+
+def _latest_pair(analyzer: Analyzer, store: Store | None) -> tuple[Statement, Comparison]:
+    """The latest archived statement against its predecessor, as its alert compared them."""
+    if store is None:
+        raise UserError("the archive is empty: run `jucip-watch check` first")
+    archive = Archive(store, analyzer).statements()
+    primary = [s for s in archive if s.relevance == "primary" and s.meeting]
+    if not primary:
+        raise UserError("no archived statement to compare yet")
+    new = max(primary, key=lambda s: s.meeting.date or s.date or datetime.min.date())
+    comparison = compare_with_previous(new, archive)
+    if comparison is None:
+        raise UserError(f"the latest statement ({new.title}) has no predecessor")
+    return new, comparison
+
+
 def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     if bool(args.old) != bool(args.new):
         raise UserError("compare takes two statements (OLD NEW), or none for the latest pair")
@@ -131,35 +158,16 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     store = Store.open(db, readonly=True) if db.exists() else None
     try:
         if args.old:
-            old = _resolve(args.old, settings, analyzer, store)
-            new = _resolve(args.new, settings, analyzer, store)
-            if old.when and new.when and old.when > new.when:
-                print(
-                    f"jucip-watch: note: OLD ({old.when}) is later than NEW ({new.when}); "
-                    "comparing in the order given",
-                    file=sys.stderr,
-                )
-            archive = [Statement.from_dict(s) for _, s in store.statements()] if store else []
+            new, comparison = _given_pair(args, settings, analyzer, store)
         else:
-            if store is None:
-                raise UserError("the archive is empty: run `jucip-watch check` first")
-            archive = [Statement.from_dict(s) for _, s in store.statements()]
-            primary = [s for s in archive if s.relevance == "primary" and s.meeting]
-            if not primary:
-                raise UserError("no archived statement to compare yet")
-            new = max(primary, key=lambda s: s.meeting.date or s.date or datetime.min.date())
-            found = find_previous(new, archive)
-            if found is None:
-                raise UserError(f"the latest statement ({new.title}) has no predecessor")
-            old = found
+            new, comparison = _latest_pair(analyzer, store)
     finally:
         if store is not None:
             store.close()
-    result = compare(old, new, archive=archive).to_dict()
     if args.json:
-        _print_json(result)
+        _print_json(comparison.to_dict())
     else:
-        print_comparison(result, _labels(analyzer))
+        print_comparison(build_summary(new, comparison, taxonomy=analyzer.taxonomy))
     return EXIT_OK
 
 
@@ -169,13 +177,11 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     if args.series and args.series not in analyzer.catalog.ids:
         known = ", ".join(analyzer.catalog.ids)
         raise UserError(f"unknown series {args.series!r} (known: {known}; add one with [[series]])")
-    judgement = analyzer.judge(doc)
+    judgement = analyzer.judge(doc, series=args.series)
     if not judgement.relevant:
-        if not args.series:
-            raise UserError(
-                f"{args.target} names no watched series; pass --series ID to import it anyway"
-            )
-        judgement = analyzer.judge_as(doc, args.series)
+        raise UserError(
+            f"{args.target} names no watched series; pass --series ID to import it anyway"
+        )
     now = datetime.now(UTC)
     with (
         WriterLock(settings.storage.database, purpose="import", wait=30),
