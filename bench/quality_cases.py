@@ -91,6 +91,7 @@ def _grouping(r: dict[str, Any]) -> list[str]:
             f"{e['event']:22} {e['held'].isoformat()} {e['documents']:4}  {where:22} {dates}"
         )
     lines += [f"  date  {i}: held {held} -> {got}" for i, held, got in r["held_misses"]]
+    lines += [f"  place {i}: {want} -> {got}" for i, want, got in r["place_misses"]]
     lines += [f"  wrong pair: {a} + {b}" for a, b in g.merged]
     return lines
 

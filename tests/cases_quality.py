@@ -355,6 +355,11 @@ def report(preds: Sequence[Prediction]) -> dict[str, Any]:
         ],
         "place_right": sum(same_place(p.case.place or "", p.place) for p in placed),
         "place_total": len(placed),
+        "place_misses": [
+            (p.case.id, p.case.place, p.place)
+            for p in placed
+            if not same_place(p.case.place or "", p.place)
+        ],
         "events": _events(primaries),
     }
 
