@@ -93,6 +93,11 @@ def _grouping(r: dict[str, Any]) -> list[str]:
     lines += [f"  date  {i}: held {held} -> {got}" for i, held, got in r["held_misses"]]
     lines += [f"  place {i}: {want} -> {got}" for i, want, got in r["place_misses"]]
     lines += [f"  wrong pair: {a} + {b}" for a, b in g.merged]
+    strays = r["strays"]
+    lines.append(f"not primary, filed in an event: {len(strays)}")
+    for i, rel, event_id, meetings in strays:
+        joined = f"with {', '.join(meetings)}" if meetings else "no labelled meeting"
+        lines.append(f"  {i} ({rel}): event {event_id}, {joined}")
     return lines
 
 

@@ -361,7 +361,22 @@ def report(preds: Sequence[Prediction]) -> dict[str, Any]:
             if not same_place(p.case.place or "", p.place)
         ],
         "events": _events(primaries),
+        "strays": _strays(preds),
     }
+
+
+def _strays(preds: Sequence[Prediction]) -> list[tuple[str, str, int, list[str]]]:
+    """Cases not labelled primary that the code filed in an event, with the labelled meetings
+    of that event's other documents (a mention filed there would ride along in its alert)."""
+    meetings: dict[int, set[str]] = {}
+    for p in preds:
+        if p.event_id is not None and p.case.event:
+            meetings.setdefault(p.event_id, set()).add(p.case.event)
+    return [
+        (p.case.id, p.case.relevance, p.event_id, sorted(meetings.get(p.event_id, ())))
+        for p in preds
+        if p.event_id is not None and p.case.relevance != "primary"
+    ]
 
 
 def _events(primaries: Sequence[Prediction]) -> list[dict[str, Any]]:
