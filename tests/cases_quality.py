@@ -16,6 +16,7 @@ from enum import Enum
 from itertools import combinations
 from typing import Any
 
+from analysis_quality import Counts
 from cases_corpus import RELEVANCE, Case
 
 from watcher.textnorm import fold
@@ -37,19 +38,8 @@ class Prediction:
     event_date: date | None = None
 
 
-@dataclass
-class PR:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+class PR(Counts):
+    """True/false positives and false negatives, with F1 and a JSON form."""
 
     @property
     def f1(self) -> float:
