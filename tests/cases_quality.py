@@ -2,8 +2,10 @@
 
 Runs what `check` and `import` run: `Analyzer(settings).judge(doc)` on each case, then every
 relevant case through `Archive.add` into a throwaway in-memory store, in posting-date order, and
-reads the event each primary case lands in. The metric functions are pure so they can be tested
-on their own. bench/quality_cases.py prints the figures.
+reads the event each primary case lands in. Built-in settings (no config.toml), and no bundled
+history in the store, so grouping is measured among the cases alone. A PDF case's text is handed
+over as the extracted text it is. The metric functions are pure so they can be tested on their
+own. bench/quality_cases.py prints the figures.
 """
 
 from __future__ import annotations
