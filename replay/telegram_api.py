@@ -130,6 +130,7 @@ class _Script:
     method: str | None  # lower-case; None: any method
     chat_id: int | str | None  # None: any chat
     times: int | None  # None: for ever
+    after: int = 0  # matching calls to let through first
 
 
 @dataclass(frozen=True)
@@ -276,11 +277,13 @@ class TelegramAPI:
         method: str | None = "sendMessage",
         chat_id: int | str | None = None,
         times: int | None = 1,
+        after: int = 0,
     ) -> None:
-        """Answer the next `times` matching calls (None: all of them) with `fault`."""
+        """Answer `times` matching calls (None: all of them) with `fault`, once `after` matching
+        calls have gone through normally."""
         with self._lock:
             self._state.scripts.append(
-                _Script(fault, method.lower() if method else None, chat_id, times)
+                _Script(fault, method.lower() if method else None, chat_id, times, after)
             )
 
     def clear_faults(self) -> None:
@@ -416,6 +419,7 @@ class TelegramAPI:
                 "limited_gifts": False,
                 "unique_gifts": False,
                 "premium_subscription": False,
+                "gifts_from_channels": False,
             },
         }
 
@@ -517,6 +521,9 @@ class TelegramAPI:
         with self._lock:
             for script in self._state.scripts:
                 if script.method not in (None, method) or script.chat_id not in (None, chat_id):
+                    continue
+                if script.after > 0:
+                    script.after -= 1
                     continue
                 if script.times is not None:
                     script.times -= 1
@@ -745,6 +752,7 @@ def _control(api: TelegramAPI, path: str, body: bytes) -> Any:
             method=args.get("method", "sendMessage"),
             chat_id=args.get("chat_id"),
             times=args.get("times", 1),
+            after=args.get("after", 0),
         )
         return {"ok": True}
     if path == "/_control/calls":

@@ -134,10 +134,10 @@ class SmtpSender:
             return await _failed_connect(client, f"login refused by {where}: {_reply(exc)}")
         except aiosmtplib.SMTPResponseException as exc:
             return await _failed_connect(client, f"{where} refused the connection: {_reply(exc)}")
+        except _CONNECTION_ERRORS as exc:  # SMTPConnectError is an SMTPException too
+            return await _failed_connect(client, f"cannot reach {where}: {_text(exc)}")
         except aiosmtplib.SMTPException as exc:  # no STARTTLS or AUTH offered, and the like
             return await _failed_connect(client, f"{where}: {_text(exc)}")
-        except _CONNECTION_ERRORS as exc:
-            return await _failed_connect(client, f"cannot reach {where}: {_text(exc)}")
         return client, None
 
     async def _deliver(self, client: aiosmtplib.SMTP, mail: OutgoingMail) -> SendOutcome:

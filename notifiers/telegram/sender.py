@@ -9,7 +9,9 @@ Pacing keeps within Telegram's limits: about 30 messages/s overall, 1/s per priv
 per group or channel (negative chat ids), with aiolimiter's leaky buckets (PTB's own
 AIORateLimiter has no per-private-chat rule, and retries by re-raising, which we do not want).
 `send` is safe to call concurrently for different chats; send one message at a time per chat,
-so its parts cannot interleave with another message's.
+so its parts cannot interleave with another message's. A 429 pauses the whole bot (Telegram does
+not say whether a flood wait is for one chat or all): sends wait out pauses up to
+`max_flood_wait` seconds, and return `Retry(retry_after=...)` at once for longer ones.
 
 The token is registered with `notifiers.redact` and scrubbed from every log record and every
 `reason` string (PTB and httpx put the request URL, which holds it, in some of theirs).
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import warnings
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -118,6 +121,10 @@ class _Pacer:
     def flood(self, seconds: float) -> None:
         loop = asyncio.get_running_loop()
         self._paused_until = max(self._paused_until, loop.time() + seconds)
+
+    def paused_for(self) -> float:
+        """Seconds left of the pause Telegram asked for (0 when none)."""
+        return max(0.0, self._paused_until - asyncio.get_running_loop().time())
 
     async def _wait_out_flood(self) -> None:
         loop = asyncio.get_running_loop()
@@ -282,6 +289,10 @@ class TelegramSender:
         """One sendMessage, paced; short flood waits are waited out here, longer ones raise."""
         preview: Any = LinkPreviewOptions(is_disabled=True) if disable_preview else None
         for _attempt in range(_MAX_FLOOD_WAITS + 1):
+            left = self._pacer.paused_for()
+            if left > self._max_flood_wait:
+                # Too long to hold this send: hand the wait back without calling Telegram.
+                raise RetryAfter(math.ceil(left))
             await self._pacer.wait(chat_id)
             try:
                 message = await self._bot.send_message(
