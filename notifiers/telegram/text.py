@@ -14,7 +14,6 @@ Telegram still refuses the markup.
 
 from __future__ import annotations
 
-import html as _html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -31,6 +30,9 @@ _TOKEN = re.compile(
     r"|[^<&]+"  # a run of text
     r"|[<&]"  # a stray < or & (not ours: escape() never leaves one)
 )
+# Telegram decodes these four names and numeric references; "&nbsp;" and the like stay text.
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+_REF = re.compile(r"&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|([A-Za-z][A-Za-z0-9]{1,31}));")
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*?(/?)>")
 _HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 
@@ -102,7 +104,7 @@ def to_plain(html: str) -> str:
         if not m.group(1):
             h = _HREF.search(tok)
             href = next((g for g in h.groups() if g is not None), None) if h else None
-            links.append((_html.unescape(href) if href else None, len(out)))
+            links.append((_unescape(href) if href else None, len(out)))
         elif links:
             href, begin = links.pop()
             if href and href != "".join(out[begin:]).strip():
@@ -112,7 +114,7 @@ def to_plain(html: str) -> str:
 
 def split_text(text: str, limit: int = MAX_MESSAGE_UNITS) -> list[str]:
     """Plain `text` in parts of at most `limit` UTF-16 units, cut by the same rules as HTML."""
-    return [_html.unescape(part) for part in split_html(escape_plain(text), limit)]
+    return [_unescape(part) for part in split_html(escape_plain(text), limit)]
 
 
 def escape_plain(text: str) -> str:
@@ -168,7 +170,20 @@ def _is_tag(tok: str) -> bool:
 
 
 def _decode(tok: str) -> str:
-    return _html.unescape(tok) if tok[0] == "&" and len(tok) > 1 else tok
+    return _unescape(tok) if tok[0] == "&" and len(tok) > 1 else tok
+
+
+def _unescape(text: str) -> str:
+    """Entity references decoded the way Telegram decodes them."""
+
+    def one(m: re.Match[str]) -> str:
+        dec, hexa, name = m.groups()
+        if name is not None:
+            return _NAMED.get(name, m.group())
+        cp = int(dec) if dec is not None else int(hexa, 16)
+        return m.group() if cp == 0 or cp > 0x10FFFF or 0xD800 <= cp <= 0xDFFF else chr(cp)
+
+    return _REF.sub(one, text) if "&" in text else text
 
 
 def _atoms(html: str) -> list[_Atom]:
@@ -181,10 +196,9 @@ def _atoms(html: str) -> list[_Atom]:
             closes = bool(t and t.group(1))
             opens = bool(t and not closes and not t.group(3))
             atoms.append(_Atom(pos, 0, "", name, tok, opens, closes))
-        elif tok[0] == "&" and len(tok) > 1:
-            decoded = _decode(tok)
-            atoms.append(_Atom(pos, utf16_len(decoded), decoded[:1] if len(decoded) == 1 else ""))
-        else:
+        elif tok[0] == "&" and len(tok) > 1 and (decoded := _decode(tok)) != tok:
+            atoms.append(_Atom(pos, utf16_len(decoded), decoded if len(decoded) == 1 else ""))
+        else:  # text, and names that are no entity (Telegram shows "&foo;" as typed)
             for i, ch in enumerate(tok):
                 atoms.append(_Atom(pos + i, 2 if ord(ch) > 0xFFFF else 1, ch))
     return atoms
