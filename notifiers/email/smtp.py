@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import re
 import ssl
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -67,6 +67,9 @@ class SmtpSettings:
         redact.register(self.password)
 
 
+_NOT_ATTEMPTED = Retry("connection lost before any delivery; not attempted", channel_down=True)
+
+
 class _ConnectionLost(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -82,39 +85,38 @@ class SmtpSender:
     async def send(self, mail: OutgoingMail) -> SendOutcome:
         return (await self.send_batch([mail]))[0]
 
-    async def send_batch(self, mails: Sequence[OutgoingMail]) -> list[SendOutcome]:
-        """One outcome per mail, in order. A connection lost part-way is reopened for the rest,
-        as long as the last connection delivered something (a dead server is not hammered)."""
+    async def send_batch(self, mails: Iterable[OutgoingMail]) -> list[SendOutcome]:
+        """One outcome per mail, in order. `mails` may be a generator: each message is built
+        only when its turn comes, so a large batch is never all in memory. A connection lost
+        part-way is reopened for the rest, unless it was lost before delivering anything (a
+        dead server is not hammered: the rest are `Retry` without an attempt)."""
         outcomes: list[SendOutcome] = []
         client: aiosmtplib.SMTP | None = None
-        delivered_on_connection = True
+        fresh = False  # nothing delivered on this connection yet
+        given_up: SendOutcome | None = None
         try:
-            while len(outcomes) < len(mails):
-                if client is None:
-                    if not delivered_on_connection:
-                        break
-                    client, down = await self._connect()
-                    if client is None:
-                        outcomes += [down] * (len(mails) - len(outcomes))  # type: ignore[list-item]
-                        break
-                    delivered_on_connection = False
+            for mail in mails:
+                if given_up is None and client is None:
+                    client, given_up = await self._connect()
+                    fresh = True
+                if given_up is not None or client is None:
+                    outcomes.append(given_up or _NOT_ATTEMPTED)
+                    continue
                 try:
-                    outcome = await self._deliver(client, mails[len(outcomes)])
+                    outcomes.append(await self._deliver(client, mail))
+                    fresh = False
                 except _ConnectionLost as lost:
                     outcomes.append(Retry(lost.reason, channel_down=True))
                     await _close(client, quit=False)
                     client = None
-                    continue
-                outcomes.append(outcome)
-                delivered_on_connection = True
+                    if fresh:
+                        given_up = _NOT_ATTEMPTED
         finally:
             if client is not None:
                 await _close(client, quit=True)
-        left = len(mails) - len(outcomes)
-        outcomes += [Retry("connection lost again; not attempted", channel_down=True)] * left
         return outcomes
 
-    async def _connect(self) -> tuple[aiosmtplib.SMTP | None, SendOutcome | None]:
+    async def _connect(self) -> tuple[aiosmtplib.SMTP | None, Retry | None]:
         s = self.settings
         client = aiosmtplib.SMTP(
             hostname=s.host,
@@ -186,7 +188,7 @@ def _text(exc: BaseException) -> str:
     return redact.redact(str(exc) or type(exc).__name__)
 
 
-async def _failed_connect(client: aiosmtplib.SMTP, reason: str) -> tuple[None, SendOutcome]:
+async def _failed_connect(client: aiosmtplib.SMTP, reason: str) -> tuple[None, Retry]:
     log.warning("email: %s", reason)
     await _close(client, quit=False)
     return None, Retry(reason, channel_down=True)

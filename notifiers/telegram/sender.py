@@ -21,6 +21,7 @@ Import this module only when Telegram is configured: it loads python-telegram-bo
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 import warnings
@@ -231,8 +232,7 @@ class TelegramSender:
         not_ready = await self.start()
         if not_ready is not None:
             return not_ready
-        parts = split_html(html, self._limit)
-        shown = [i for i, part in enumerate(parts) if visible_text(part).strip()]
+        parts, shown = _parts(html, self._limit)
         if not shown:
             return Failed("empty message")
         ids: list[int | str] = []
@@ -310,6 +310,14 @@ class TelegramSender:
                     raise
                 log.info("telegram: flood wait %.0f s (chat %s)", wait, chat_id)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+@functools.lru_cache(maxsize=32)
+def _parts(html: str, limit: int) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The parts of `html` and the indexes of those with visible text. Cached: one alert goes
+    to many chats, and is split once."""
+    parts = tuple(split_html(html, limit))
+    return parts, tuple(i for i, part in enumerate(parts) if visible_text(part).strip())
 
 
 def classify(exc: TelegramError) -> SendOutcome:

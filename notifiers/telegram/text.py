@@ -47,6 +47,8 @@ _HARD = _LEVELS
 # A preferred cut is used only when it fills at least this share of the part; otherwise a lower
 # level further on gives fewer, fuller parts (a paragraph break after ten characters is no help).
 _MIN_FILL = 0.5
+# How far back a break looks for its context (a sentence end behind spaces and quotes).
+_LOOKBACK = 64
 
 
 def escape(text: str) -> str:
@@ -214,57 +216,74 @@ def _window_end(atoms: list[_Atom], start: int, limit: int) -> int:
 
 
 def _choose_cut(atoms: list[_Atom], start: int, end: int, limit: int) -> int:
-    """The atom index to cut before: the best-level break that fills the part enough."""
-    full = [0] * (_LEVELS + 1)  # per level: last cut at or past the fill threshold
-    anywhere = [0] * (_LEVELS + 1)  # per level: last cut at all
-    total, after_terminator, cjk_terminator = 0, False, False
-    prev_nonblank = ""
-    for i in range(start, end):
-        atom = atoms[i]
-        total += atom.units
-        ch = atom.char
-        if not ch:
-            if not atom.tag and atom.units:  # a multi-character entity: a word character
-                after_terminator = cjk_terminator = False
-            continue
-        if ch in _TERMINATORS:
-            after_terminator, cjk_terminator = True, ch in _FULLWIDTH_TERMINATORS
-        elif ch in _CLOSERS and after_terminator:
-            pass
-        elif not ch.isspace():
-            after_terminator = cjk_terminator = False
-        level = _break_level(atoms, i, ch, prev_nonblank, after_terminator, cjk_terminator)
-        if ch not in " \t":
-            prev_nonblank = ch
-        if level is None:
-            continue
-        for lv in range(level, _LEVELS + 1):  # a paragraph end is also a line end, and so on
-            anywhere[lv] = i + 1
-            if total >= limit * _MIN_FILL:
-                full[lv] = i + 1
-    for lv in range(_LEVELS):
-        if full[lv]:
-            return _settle(atoms, start, full[lv])
-    best = max(anywhere[:_LEVELS])
-    return _settle(atoms, start, best or anywhere[_HARD] or end)
+    """The atom index to cut before: the best-level break that fills the part enough.
+
+    Scans back from the end of the window, so the usual case (a paragraph end in the second
+    half) looks at a few hundred characters, not the whole window.
+    """
+    full = [0] * _LEVELS  # per level: the last cut at or past the fill threshold
+    short = [0] * _LEVELS  # per level: the last cut before it
+    hard = 0
+    total = sum(a.units for a in atoms[start:end])  # units up to and including atom i
+    for i in range(end - 1, start - 1, -1):
+        if total < limit * _MIN_FILL and any(full):
+            break  # what lies further back cannot beat a cut already found
+        level = _break_level(atoms, i) if atoms[i].char else None
+        if level is not None:
+            hard = hard or i + 1
+            found = full if total >= limit * _MIN_FILL else short
+            for lv in range(level, _LEVELS):  # a paragraph end is also a line end, and so on
+                found[lv] = found[lv] or i + 1
+            if level == 0 and found is full:
+                break
+        total -= atoms[i].units
+    for cut in full:
+        if cut:
+            return _settle(atoms, start, cut)
+    return _settle(atoms, start, max(short) or hard or end)
 
 
-def _break_level(
-    atoms: list[_Atom], i: int, ch: str, prev_nonblank: str, after_term: bool, cjk_term: bool
-) -> int | None:
-    """How good a cut right after atom `i` (character `ch`) is: 0 best .. 4 hard, None never."""
+def _break_level(atoms: list[_Atom], i: int) -> int | None:
+    """How good a cut right after atom `i` is: 0 (paragraph end) .. 4 (anywhere), None never."""
+    ch = atoms[i].char
     if ch == "\n":
-        return 0 if prev_nonblank == "\n" else 1
+        return 0 if _char_before(atoms, i, skip=" \t") == "\n" else 1
     nxt = _next_char(atoms, i + 1)
-    if after_term and ch.isspace():
+    terminator = _sentence_end_at(atoms, i)
+    if terminator and ch.isspace():
         return 2
-    if after_term and cjk_term and nxt not in _CLOSERS and nxt not in _TERMINATORS:
-        return 2
+    if terminator in _FULLWIDTH_TERMINATORS and nxt not in _CLOSERS and nxt not in _TERMINATORS:
+        return 2  # Japanese and Chinese sentences end without a space
     if ch.isspace():
         return 3
     if ch == _ZWJ or (nxt and _joins_previous(nxt)):
         return None  # inside an emoji sequence or before a combining mark
     return _HARD
+
+
+def _sentence_end_at(atoms: list[_Atom], i: int) -> str:
+    """The terminator atom `i` follows (through closing quotes and spaces), or ""."""
+    for j in range(i, max(-1, i - _LOOKBACK), -1):
+        atom = atoms[j]
+        if not atom.char:
+            if atom.units:
+                return ""  # a multi-character entity: a word
+            continue  # a tag
+        if atom.char in _TERMINATORS:
+            return atom.char
+        if not (atom.char.isspace() or atom.char in _CLOSERS):
+            return ""
+    return ""
+
+
+def _char_before(atoms: list[_Atom], i: int, skip: str) -> str:
+    for j in range(i - 1, max(-1, i - _LOOKBACK), -1):
+        ch = atoms[j].char
+        if ch and ch not in skip:
+            return ch
+        if not ch and atoms[j].units:
+            return "x"
+    return ""
 
 
 def _joins_previous(ch: str) -> bool:
