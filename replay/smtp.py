@@ -18,7 +18,6 @@ import asyncio
 import email
 import email.policy
 import logging
-import signal
 import ssl
 import sys
 import threading
@@ -32,6 +31,8 @@ from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from replay.process import serve_until_signalled
 
 Security = Literal["none", "starttls", "tls"]
 
@@ -299,13 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--maildir", type=Path, help="write each message here as an .eml file")
     args = parser.parse_args(argv)
     server = SmtpServer(maildir=args.maildir).start()
-    done = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: done.set())
-    print(f"smtp={server.host}:{server.port}", flush=True)
-    done.wait()
-    server.stop()
-    return 0
+    return serve_until_signalled(f"smtp={server.host}:{server.port}", server.stop)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import signal
 import sys
 import threading
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from replay.process import serve_until_signalled
 from replay.telegram_html import ParseError, parse_html, utf16_units
 
 DEFAULT_TOKEN = "123456789:TEST-loopback-token-not-a-secret_AAAA"
@@ -369,9 +369,11 @@ class TelegramAPI:
         fn = getattr(self, f"_m_{name}", None)
         if fn is None:
             raise ApiError(404, "Not Found")
-        delay = self._scripted(name, params.get("chat_id"))
-        if delay:
-            time.sleep(delay)
+        fault = self._scripted(name, params.get("chat_id"))
+        if fault is not None:
+            time.sleep(fault.delay)  # outside the lock: other calls go on meanwhile
+            if fault.status is not None:
+                raise ApiError(fault.status, fault.description, fault.parameters)
         return fn(params)
 
     def _m_getme(self, params: JSONDict) -> JSONDict:
@@ -517,7 +519,8 @@ class TelegramAPI:
             raise ApiError(400, "Bad Request: message is too long")
         return text, entities, _checked_markup(params.get("reply_markup"))
 
-    def _scripted(self, method: str, chat_id: Any) -> float:
+    def _scripted(self, method: str, chat_id: Any) -> Fault | None:
+        """The fault scripted for this call, if any (counted as used)."""
         with self._lock:
             for script in self._state.scripts:
                 if script.method not in (None, method) or script.chat_id not in (None, chat_id):
@@ -529,13 +532,8 @@ class TelegramAPI:
                     script.times -= 1
                     if script.times <= 0:
                         self._state.scripts.remove(script)
-                f = script.fault
-                if f.status is None:
-                    return f.delay
-                if f.delay:
-                    time.sleep(f.delay)
-                raise ApiError(f.status, f.description, f.parameters)
-        return 0.0
+                return script.fault
+        return None
 
     def _stored(self, params: JSONDict) -> Message:
         key = (_required(params, "chat_id"), int(_required(params, "message_id")))
@@ -767,13 +765,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record", type=Path, help="append each call to this file as JSON lines")
     args = parser.parse_args(argv)
     api = TelegramAPI(args.token, port=args.port, record=args.record).start()
-    done = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: done.set())
-    print(f"api_url={api.api_url}", flush=True)
-    done.wait()
-    api.stop()
-    return 0
+    return serve_until_signalled(f"api_url={api.api_url}", api.stop)
 
 
 if __name__ == "__main__":

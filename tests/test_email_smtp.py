@@ -8,6 +8,9 @@ import email.policy
 import html
 import logging
 import ssl
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -197,3 +200,22 @@ def test_hostile_strings_arrive_as_plain_text_and_cannot_add_recipients(
 )
 def test_recipient_refusal_classes(code: int, message: str, kind: str) -> None:
     assert classify_recipient(code, message).kind == kind
+
+
+def test_runs_as_a_process_writing_a_maildir(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "replay.smtp", "--maildir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        host, port = proc.stdout.readline().strip().removeprefix("smtp=").rsplit(":", 1)
+        sender = SmtpSender(SmtpSettings(host, int(port), "none", timeout=5))
+        sent = mail("reader@example.net", subject="from another process")
+        assert asyncio.run(sender.send(sent)) == Sent((sent.message_id,))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    [eml] = tmp_path.glob("*.eml")
+    assert email.message_from_bytes(eml.read_bytes())["Subject"] == "from another process"

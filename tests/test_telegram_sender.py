@@ -17,7 +17,7 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from notifiers.outcome import Failed, Gone, Migrated, Retry, Sent
-from notifiers.telegram.sender import Pacing, TelegramSender
+from notifiers.telegram.sender import Pacing, TelegramSender, _Pacer
 from notifiers.telegram.text import escape, link, split_html, visible_text
 from replay.telegram_api import Fault, TelegramAPI
 
@@ -301,3 +301,16 @@ def test_pacing_off_sends_without_waiting(telegram_api: TelegramAPI) -> None:
     run(scenario())
     assert len(telegram_api.messages(42)) == 10
     assert time.monotonic() - start < 8, "paced at 1/s this would take 9 s"
+
+
+def test_idle_chat_limiters_are_dropped_so_memory_stays_flat() -> None:
+    async def scenario() -> set[int | str]:
+        pacer = _Pacer(Pacing(private_interval=0.05))
+        pacer._PRUNE_AT = 3  # instead of thousands of chats
+        for chat in (1, 2, 3):
+            await pacer.wait(chat)
+        await asyncio.sleep(0.2)  # their buckets drain
+        await pacer.wait(4)
+        return set(pacer._chats)
+
+    assert run(scenario()) == {4}

@@ -214,8 +214,9 @@ class TelegramSender:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def paced(self, chat_id: int | str) -> None:
-        """Wait for `chat_id`'s turn; for other calls that post to a chat (edits, replies)."""
+    async def wait_turn(self, chat_id: int | str) -> None:
+        """Wait for `chat_id`'s turn under the pacing; for other calls that post to a chat
+        (edits, command replies made with `bot`), so they share the limits with `send`."""
         await self._pacer.wait(chat_id)
 
     async def send(
@@ -262,7 +263,7 @@ class TelegramSender:
             log.warning("telegram: chat %s: %s; resending as plain text", chat_id, _reason(exc))
         except TelegramError as exc:
             return classify(exc)
-        pieces = split_text(to_plain(part), self._limit)
+        pieces = [p for p in split_text(to_plain(part), self._limit) if p.strip()]
         ids: list[int | str] = []
         try:
             for n, piece in enumerate(pieces):
