@@ -20,11 +20,9 @@ import asyncio
 import json
 import resource
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +34,7 @@ from notifiers.email.smtp import SmtpSender, SmtpSettings  # noqa: E402
 from notifiers.outcome import Sent  # noqa: E402
 from notifiers.telegram.sender import Pacing, TelegramSender  # noqa: E402
 from notifiers.telegram.text import message_units, split_html, to_plain  # noqa: E402
+from replay.process import spawned  # noqa: E402
 from replay.telegram_api import DEFAULT_TOKEN  # noqa: E402
 
 ALERT = (ROOT / "tests" / "golden" / "telegram" / "long_alert_en.html").read_text("utf-8")
@@ -55,20 +54,6 @@ def bench_split() -> dict[str, float]:
         out[f"split_{name}_parts"] = len(parts)
         out[f"split_{name}_units"] = message_units(source)
     return out
-
-
-@contextmanager
-def peer(module: str, prefix: str) -> Iterator[str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", module], cwd=ROOT, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
-        yield line.removeprefix(prefix)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def measure(label: str, n: int, work: Callable[[], Awaitable[list[Any]]]) -> dict[str, float]:
@@ -94,7 +79,7 @@ def measure(label: str, n: int, work: Callable[[], Awaitable[list[Any]]]) -> dic
 
 def bench_telegram(n: int, concurrency: int, paced: bool) -> dict[str, float]:
     figures: dict[str, float] = {}
-    with peer("replay.telegram_api", "api_url=") as api_url:
+    with spawned("replay.telegram_api") as api_url:
         runs = [("telegram_unpaced", None, SHORT), ("telegram_3_parts_unpaced", None, ALERT)]
         if paced:
             runs.append(("telegram_paced", Pacing(), SHORT))
@@ -115,7 +100,7 @@ def bench_telegram(n: int, concurrency: int, paced: bool) -> dict[str, float]:
 
 
 def bench_email(n: int) -> dict[str, float]:
-    with peer("replay.smtp", "smtp=") as where:
+    with spawned("replay.smtp") as where:
         host, port = where.rsplit(":", 1)
         settings = SmtpSettings(host, int(port), "none", local_hostname="bench.loopback")
 

@@ -8,8 +8,6 @@ import email.policy
 import html
 import logging
 import ssl
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ import pytest
 from notifiers.email.message import OutgoingMail, build_message
 from notifiers.email.smtp import SmtpSender, SmtpSettings, classify_recipient
 from notifiers.outcome import Failed, Gone, Retry, Sent
+from replay.process import spawned
 from replay.smtp import SmtpServer
 
 PASSWORD = "correct-horse-battery-staple"
@@ -203,19 +202,10 @@ def test_recipient_refusal_classes(code: int, message: str, kind: str) -> None:
 
 
 def test_runs_as_a_process_writing_a_maildir(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "replay.smtp", "--maildir", str(tmp_path)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        host, port = proc.stdout.readline().strip().removeprefix("smtp=").rsplit(":", 1)
+    with spawned("replay.smtp", "--maildir", str(tmp_path)) as where:
+        host, port = where.rsplit(":", 1)
         sender = SmtpSender(SmtpSettings(host, int(port), "none", timeout=5))
         sent = mail("reader@example.net", subject="from another process")
         assert asyncio.run(sender.send(sent)) == Sent((sent.message_id,))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
     [eml] = tmp_path.glob("*.eml")
     assert email.message_from_bytes(eml.read_bytes())["Subject"] == "from another process"

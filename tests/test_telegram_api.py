@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
-from replay.telegram_api import Fault, TelegramAPI
+from replay.process import spawned
+from replay.telegram_api import DEFAULT_TOKEN, Fault, TelegramAPI
 from replay.telegram_html import ParseError, parse_html
 
 
@@ -150,33 +150,14 @@ def test_edits_of_unknown_or_unchanged_messages_are_refused(telegram_api: Telegr
     )
 
 
-def test_runs_as_a_process_scripted_over_http(tmp_path: Any) -> None:
+def test_runs_as_a_process_scripted_over_http(tmp_path: Path) -> None:
     record = tmp_path / "calls.jsonl"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "replay.telegram_api", "--record", str(record)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        api_url = proc.stdout.readline().strip().removeprefix("api_url=")
-        httpx.post(
-            f"{api_url}/_control/fail",
-            json={
-                "status": 403,
-                "description": "Forbidden: bot was blocked by the user",
-                "chat_id": 3,
-            },
-            timeout=10,
-        )
-        token = "123456789:TEST-loopback-token-not-a-secret_AAAA"
-        blocked = httpx.post(
-            f"{api_url}/bot{token}/sendMessage", json={"chat_id": 3, "text": "x"}, timeout=10
-        )
-        assert blocked.status_code == 403
+    with spawned("replay.telegram_api", "--record", str(record)) as api_url:
+        blocked = {"status": 403, "description": "Forbidden: bot was blocked by the user"}
+        httpx.post(f"{api_url}/_control/fail", json={**blocked, "chat_id": 3}, timeout=10)
+        url = f"{api_url}/bot{DEFAULT_TOKEN}/sendMessage"
+        answer = httpx.post(url, json={"chat_id": 3, "text": "x"}, timeout=10)
+        assert answer.status_code == 403
         calls = httpx.get(f"{api_url}/_control/calls", timeout=10).json()
         assert [(c["method"], c["status"]) for c in calls] == [("sendMessage", 403)]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
     assert json.loads(record.read_text().splitlines()[0])["status"] == 403
