@@ -4,6 +4,8 @@
    `check` process against urlwatch on the same loopback pages (figures also in
    bench/results/poll.json).
 2. bench_analysis.py (when present): extraction throughput and comparison time.
+3. bench_transport.py: Telegram splitting, and one alert fanned out to 1,000 Telegram chats and
+   1,000 email recipients through the loopback peers.
 
 Extra arguments are passed to bench_poll.py (e.g. `--cycles 20 --no-urlwatch`).
 Exit status: 0 when every benchmark ran (targets are reported, not enforced), else 1.
@@ -32,7 +34,11 @@ def run(script: Path, args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    benchmarks = [(BENCH / "bench_poll.py", argv), (BENCH / "bench_analysis.py", [])]
+    benchmarks = [
+        (BENCH / "bench_poll.py", argv),
+        (BENCH / "bench_analysis.py", []),
+        (BENCH / "bench_transport.py", []),
+    ]
     failed = []
     for script, args in benchmarks:
         if not script.exists():
