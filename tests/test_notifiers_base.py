@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from notifiers import redact
+from watcher import secrets as redact
 
 
 def test_registered_secret_is_masked_in_messages_arguments_and_tracebacks(
@@ -42,7 +42,7 @@ def test_short_values_are_not_treated_as_secrets() -> None:
 def test_pure_modules_do_not_load_the_channel_libraries() -> None:
     # A `check` with no channel configured may import these; they must stay cheap.
     code = (
-        "import sys, notifiers, notifiers.outcome, notifiers.redact, notifiers.telegram.text;"
+        "import sys, notifiers, notifiers.outcome, notifiers.telegram.text;"
         "heavy = [m for m in ('telegram', 'aiosmtplib', 'aiolimiter', 'httpx', 'email.message')"
         " if m in sys.modules]; print(','.join(heavy))"
     )

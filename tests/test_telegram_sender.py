@@ -205,6 +205,8 @@ def test_token_never_reaches_a_log_line_or_a_reason(
     telegram_api: TelegramAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    # The CLI quietens httpx (tests in this process may have run it): this test wants its URLs.
+    caplog.set_level(logging.DEBUG, logger="httpx")
     telegram_api.fail(Fault.server_error(500), chat_id=42)
     telegram_api.fail(Fault.cant_parse(), chat_id=43)
 

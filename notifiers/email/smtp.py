@@ -4,7 +4,7 @@ recipient, one `notifiers.outcome` value per mail.
 Security is the `[email] security` setting: "tls" (implicit TLS, usually port 465), "starttls"
 (plain connect, then STARTTLS is required: a server that does not offer it is refused, never
 silently used in the clear) or "none" (loopback and trusted relays only). The login password is
-passed in by the caller (read from the environment there), registered with `notifiers.redact`, and
+passed in by the caller (read from the environment there), registered with `watcher.secrets`, and
 never appears in a reason string or log line.
 
 Outcomes per mail: `Sent` (the server took it: 250 after DATA); `Retry` for 4xx answers,
@@ -25,9 +25,9 @@ from typing import Literal
 
 import aiosmtplib
 
-from notifiers import redact
 from notifiers.email.message import OutgoingMail
 from notifiers.outcome import Failed, Gone, Retry, SendOutcome, Sent
+from watcher import secrets as redact
 
 log = logging.getLogger("notifiers.email")
 

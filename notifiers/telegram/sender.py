@@ -13,7 +13,7 @@ so its parts cannot interleave with another message's. A 429 pauses the whole bo
 not say whether a flood wait is for one chat or all): sends wait out pauses up to
 `max_flood_wait` seconds, and return `Retry(retry_after=...)` at once for longer ones.
 
-The token is registered with `notifiers.redact` and scrubbed from every log record and every
+The token is registered with `watcher.secrets` and scrubbed from every log record and every
 `reason` string (PTB and httpx put the request URL, which holds it, in some of theirs).
 Import this module only when Telegram is configured: it loads python-telegram-bot.
 """
@@ -44,7 +44,6 @@ from telegram.error import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from notifiers import redact
 from notifiers.outcome import Failed, Gone, Migrated, Retry, SendOutcome, Sent
 from notifiers.telegram.text import (
     MAX_MESSAGE_UNITS,
@@ -53,6 +52,7 @@ from notifiers.telegram.text import (
     to_plain,
     visible_text,
 )
+from watcher import secrets as redact
 
 log = logging.getLogger("notifiers.telegram")
 
