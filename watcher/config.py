@@ -25,8 +25,8 @@ from watcher.config_base import Seconds, SourceSettings, dec_hook
 from watcher.config_base import Strict as _Strict
 from watcher.config_base import parse_duration as parse_duration  # part of this module's API
 from watcher.config_channels import (
-    Channels,
     ChannelError,
+    Channels,
     EmailConfig,
     TelegramConfig,
     WebConfig,
