@@ -73,7 +73,9 @@ class Alerts:
         topics = tuple(summary.get("topics", ()))
         series = tuple(summary.get("series", series))
         if new_event:
-            return self._queue("event", series, topics, {}, now, event_id, document_id)
+            # The summary renders it; the release's own facts stand in if there is none.
+            payload = {"title": doc.title, "url": doc.url, "lang": doc.lang, "date": _iso(doc.date)}
+            return self._queue("event", series, topics, payload, now, event_id, document_id)
         if not self.store.event_alerted(event_id):
             return None
         payload = self._additions(doc.url, summary.get("url"), label)
