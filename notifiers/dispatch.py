@@ -129,12 +129,23 @@ class Dispatcher:
 
     # -- one pass -------------------------------------------------------------------------------
     async def deliver_due(self) -> DeliveryReport:
-        """Send every row due now, each channel on its own; the report of the pass."""
+        """Send every row due now, each channel on its own; the report of the pass. Notes the
+        pass itself queued for the admins (a dead chat, a give-up) go out in the same pass."""
         report = DeliveryReport()
-        now = self.clock()
+        seen: set[int] = set()
+        for _round in range(3):
+            now = self.clock()
+            self._paused = {c: until for c, until in self._paused.items() if until > now}
+            due = [r for r in self.store.due_deliveries(now) if r.id not in seen]
+            if not due:
+                break
+            seen.update(r.id for r in due)
+            await self._round(due, report)
+        report.pending = self.store.delivery_counts()["pending"]
+        return report
+
+    async def _round(self, due: Sequence[DeliveryRow], report: DeliveryReport) -> None:
         self._views.clear()
-        self._paused = {c: until for c, until in self._paused.items() if until > now}
-        due = self.store.due_deliveries(now)
         by_channel: dict[str, list[DeliveryRow]] = {}
         for row in due:
             by_channel.setdefault(row.channel, []).append(row)
@@ -148,8 +159,6 @@ class Dispatcher:
             send = self._send_telegram if channel == "telegram" else self._send_email
             tasks.append(self._guarded(channel, send(rows, report), report))
         await asyncio.gather(*tasks)
-        report.pending = self.store.delivery_counts()["pending"]
-        return report
 
     async def _guarded(self, channel: str, work: Any, report: DeliveryReport) -> None:
         try:

@@ -63,7 +63,7 @@ class Alerts:
             return None
         if relevance == "mention":
             payload = {"title": doc.title, "url": doc.url, "lang": doc.lang, "date": _iso(doc.date)}
-            return self._queue("mention", series, (), payload, now, document_id=document_id)
+            return self.queue("mention", series, (), payload, now, document_id=document_id)
         if event_id is None:
             return None
         event = self.store.event(event_id)
@@ -75,14 +75,14 @@ class Alerts:
         if new_event:
             # The summary renders it; the release's own facts stand in if there is none.
             payload = {"title": doc.title, "url": doc.url, "lang": doc.lang, "date": _iso(doc.date)}
-            return self._queue("event", series, topics, payload, now, event_id, document_id)
+            return self.queue("event", series, topics, payload, now, event_id, document_id)
         if not self.store.event_alerted(event_id):
             return None
         payload = self._additions(doc.url, summary.get("url"), label)
         topics = tuple(dict.fromkeys([*topics, *payload["added_topics"]]))
-        return self._queue("follow_up", series, topics, payload, now, event_id, document_id)
+        return self.queue("follow_up", series, topics, payload, now, event_id, document_id)
 
-    def _queue(
+    def queue(
         self,
         kind: str,
         series: Sequence[str],
@@ -92,6 +92,7 @@ class Alerts:
         event_id: int | None = None,
         document_id: int | None = None,
     ) -> int:
+        """Write an alert and its rows for the audience (digest rows wait for the digest)."""
         alert_id = self.store.create_alert(
             kind,
             now=now,
