@@ -54,6 +54,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _round_robin(rows: Sequence[DeliveryRow]) -> list[DeliveryRow]:
+    """Rows reordered so each recipient's first row comes first, then each one's second..."""
+    lanes: dict[str, list[DeliveryRow]] = {}
+    for row in rows:
+        lanes.setdefault(row.address, []).append(row)
+    out: list[DeliveryRow] = []
+    depth = max((len(lane) for lane in lanes.values()), default=0)
+    for k in range(depth):
+        out.extend(lane[k] for lane in lanes.values() if k < len(lane))
+    return out
+
+
 def chat_id(address: str) -> int | str:
     """A stored Telegram address as the Bot API wants it: a number, or "@channelname"."""
     return int(address) if address.lstrip("-").isdigit() else address
@@ -63,7 +75,10 @@ class Dispatcher:
     """Sends for one store. `async with Dispatcher(...) as d: report = await d.deliver_due()`.
 
     `fetcher` carries python-telegram-bot's calls (the project's one HTTP client); `telegram`
-    and `smtp` may be given ready-made instead (tests, benchmarks)."""
+    and `smtp` may be given ready-made instead (tests, benchmarks). `concurrency` is how many
+    Telegram chats are sent to at once: each message in flight when the process is killed may
+    be repeated once on restart, so the default, 1, keeps that to one per channel per kill;
+    more trades that bound for speed when the Bot API answers slowly (pacing still applies)."""
 
     def __init__(
         self,
@@ -77,7 +92,7 @@ class Dispatcher:
         pacing: Pacing | bool | None = True,
         clock: Callable[[], datetime] = _now,
         policy: DeliveryPolicy = DEFAULT_DELIVERY_POLICY,
-        concurrency: int = 64,
+        concurrency: int = 1,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -216,37 +231,49 @@ class Dispatcher:
             self._channel_down("telegram", not_ready, report)
             return
         self._channel_up("telegram")
-        by_chat: dict[str, list[DeliveryRow]] = {}
-        for row in rows:
-            by_chat.setdefault(row.address, []).append(row)
-        slots = asyncio.Semaphore(self._concurrency)
+        queue = iter(_round_robin(rows))
+        locks: dict[str, asyncio.Lock] = {}
+        gone: set[str] = set()
         down = asyncio.Event()
 
-        async def one_chat(chat_rows: list[DeliveryRow]) -> None:
-            async with slots:
-                for row in chat_rows:
-                    if down.is_set():
-                        return
-                    view = self._view(row)
-                    if view is None:
-                        continue
-                    html = render(view)
-                    outcome = await sender.send(
-                        chat_id(row.address), html, resume_from=row.resume_from
-                    )
-                    if isinstance(outcome, Migrated):
-                        row = self._migrated(row, outcome)
-                        outcome = await sender.send(
-                            outcome.new_chat_id, html, resume_from=outcome.resume_from
-                        )
-                    self._record([row], outcome, report)
-                    if isinstance(outcome, Retry) and outcome.channel_down:
-                        down.set()
-                        self._channel_down("telegram", outcome, report)
-                    if isinstance(outcome, Gone):
-                        return  # the chat's other rows were cancelled with the subscriber
+        async def worker() -> None:
+            # Workers share one queue (one alert to every chat before the next alert, so a
+            # chat's own 1/s pace rarely holds the others); a chat's messages keep their order.
+            for row in queue:
+                if down.is_set():
+                    return
+                if row.address in gone:
+                    continue  # its subscriber ended: the row was cancelled with it
+                lock = locks.setdefault(row.address, asyncio.Lock())
+                async with lock:
+                    outcome = await self._send_chat(sender, row, render, report)
+                if isinstance(outcome, Gone):
+                    gone.add(row.address)
+                if isinstance(outcome, Retry) and outcome.channel_down:
+                    down.set()
+                    self._channel_down("telegram", outcome, report)
+                    return
 
-        await asyncio.gather(*(one_chat(r) for r in by_chat.values()))
+        await asyncio.gather(*(worker() for _ in range(max(1, self._concurrency))))
+
+    async def _send_chat(
+        self,
+        sender: TelegramSender,
+        row: DeliveryRow,
+        render: Callable[[AlertView], str],
+        report: DeliveryReport,
+    ) -> SendOutcome | None:
+        """Send one row and record its outcome at once (no await between the two)."""
+        view = self._view(row)
+        if view is None:
+            return None
+        html = render(view)
+        outcome = await sender.send(chat_id(row.address), html, resume_from=row.resume_from)
+        if isinstance(outcome, Migrated):
+            row = self._migrated(row, outcome)
+            outcome = await sender.send(outcome.new_chat_id, html, resume_from=outcome.resume_from)
+        self._record([row], outcome, report)
+        return outcome
 
     def _migrated(self, row: DeliveryRow, outcome: Migrated) -> DeliveryRow:
         """The group became a supergroup: the subscription follows (an admin chat is only

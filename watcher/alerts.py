@@ -102,13 +102,7 @@ class Alerts:
             topics=topics,
             payload=payload,
         )
-        recipients = audience(
-            kind,
-            series,
-            topics,
-            self.store.subscribers(),
-            self.settings.configured_channels(),
-        )
+        recipients = audience(kind, series, topics, self.store.subscribers())
         immediate = [r for r in recipients if r.digest is None]
         digest = [r for r in recipients if r.digest is not None]
         self.store.add_deliveries(alert_id, immediate, now=now, due=now)

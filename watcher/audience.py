@@ -4,7 +4,9 @@
   all) names one of the alert's series and whose topic filter (empty: all) shares a topic with it.
 - A `mention` goes only to subscribers who asked for mentions (`--mentions`), series filter
   applied; a one-line mention carries no topics, so the topic filter does not apply.
-- Only subscribers of a channel in `channels` (the configured ones) get rows.
+- Every matching subscriber gets a row on their channel, configured in this process or not:
+  a token missing from one cron job's environment must not lose alerts. The dispatcher leaves
+  the rows of a channel it cannot use pending, and says so.
 - A digest subscriber's row waits for the digest (`digest` is carried on the row).
 - Admin notes go to the admins from the config, never to subscribers.
 """
@@ -58,13 +60,12 @@ def audience(
     series: Sequence[str],
     topics: Sequence[str],
     subscribers: Iterable[Subscriber],
-    channels: Sequence[str],
 ) -> list[Recipient]:
     """The recipients of one subscriber alert."""
     return [
         Recipient(s.channel, s.address, s.lang, s.id, s.digest if s.channel == "email" else None)
         for s in subscribers
-        if s.channel in channels and wants(s, kind, series, topics)
+        if wants(s, kind, series, topics)
     ]
 
 

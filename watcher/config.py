@@ -30,7 +30,6 @@ from watcher.config_channels import (
     EmailConfig,
     TelegramConfig,
     WebConfig,
-    configured_channels,
     resolve_channels,
 )
 
@@ -147,10 +146,6 @@ class Settings(_Strict):
 
     def spacing_of(self, source: SourceConfig) -> float:
         return source.host_spacing if source.host_spacing is not None else self.fetch.host_spacing
-
-    def configured_channels(self) -> tuple[str, ...]:
-        """Channels whose subscribers are queued alerts (see watcher/config_channels.py)."""
-        return configured_channels(self.telegram, self.email)
 
     def channels(self) -> Channels:
         """The channels ready to send: secrets read from the environment, addresses checked."""

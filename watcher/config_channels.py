@@ -103,17 +103,6 @@ class Channels:
         return out
 
 
-def configured_channels(telegram: TelegramConfig, email: EmailConfig) -> tuple[str, ...]:
-    """Channels whose subscribers get delivery rows: telegram when its token variable is set,
-    email when a host is. Cheap (no secret is checked): the archive asks it for every alert."""
-    out = []
-    if os.environ.get(telegram.token_env) is not None:
-        out.append("telegram")
-    if email.host:
-        out.append("email")
-    return tuple(out)
-
-
 def resolve_channels(telegram: TelegramConfig, email: EmailConfig) -> Channels:
     """Read the secrets and check the addresses; ChannelError names the first mistake."""
     from watcher import secrets
