@@ -18,6 +18,7 @@ from notifiers.render.view import (
     alert_view,
     event_view,
     meeting_name,
+    topic_quotes,
 )
 from notifiers.telegram.text import escape, link
 from watcher.analysis.summary import EventSummary
@@ -73,8 +74,7 @@ def topic_message(topic_id: str, summaries: Sequence[EventSummary], lang: str = 
     first = with_topic[0]
     lines = [f"<b>{escape(label)}</b>", f"First seen: {escape(_meeting_line(first))}"]
     for s in with_topic:
-        view = event_view(s, lang)
-        quotes = [q for g in view.groups if g.label == label for q in g.quotes]
+        quotes = topic_quotes(s, topic_id, lang)
         lines.append("")
         lines.append(f"<b>{escape(_meeting_line(s))}</b>")
         lines += [_quote(q) for q in quotes] or ["(on the agenda; no key commitment)"]

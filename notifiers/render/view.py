@@ -144,6 +144,24 @@ def pick(summary: EventSummary, text: str, text_lang: str, want: str) -> tuple[s
     return text, None
 
 
+def topic_quotes(summary: EventSummary, topic_id: str, want: str = "both") -> tuple[Quote, ...]:
+    """The meeting's commitments on one topic (key ones, then the rest the comparison
+    carries), in the subscriber's language."""
+    items = [(k.text, k.topics, k.strength, k.lang) for k in summary.key_commitments]
+    c = summary.comparison
+    if c is not None:
+        items += [(x.text, x.topics, x.strength, summary.lang) for x in c.new_commitments]
+        items += [(x.new.text, x.new.topics, x.new.strength, summary.lang) for x in c.continued]
+    seen: set[str] = set()
+    out = []
+    for text, topics, strength, lang in items:
+        if topic_id in topics and text not in seen:
+            seen.add(text)
+            shown, translation = pick(summary, text, lang, want)
+            out.append(Quote(shown, strength, translation))
+    return tuple(out)
+
+
 def _groups(
     summary: EventSummary, items: Sequence[tuple[str, Sequence[str], str, str]], want: str
 ) -> tuple[TopicGroup, ...]:
@@ -229,12 +247,14 @@ def follow_up_view(summary: EventSummary, payload: Mapping[str, Any]) -> AlertVi
     base = event_view(summary)
     lang = payload.get("lang") or ""
     title = payload.get("title") or ""
-    if lang and lang != payload.get("first_lang") and lang in LANG_NAMES:
-        version = f"{LANG_NAMES[lang]} version published"
+    host = payload.get("host") or ""
+    same_site = host == (urlsplit(summary.url).hostname or "")
+    if same_site and lang in LANG_NAMES and lang != payload.get("first_lang"):
+        version = f"{LANG_NAMES[lang]} version published"  # the publisher's own translation
     else:
         kind = doc_kind(title)
-        host = payload.get("host") or "another site"
-        version = f"{'Another version' if kind == 'press release' else kind.capitalize()} on {host}"
+        what = "Another version" if kind == "press release" else kind.capitalize()
+        version = f"{what} published on {host or 'another site'}"
     labels = payload.get("topic_labels") or {}
     added = tuple(Quote(c["text"], c["strength"]) for c in payload.get("added_commitments", ()))
     return AlertView(
