@@ -247,3 +247,49 @@ def test_failures_are_retried_with_backoff_then_given_up_and_reported(
     assert row.state == "failed" and row.attempts == DEFAULT_DELIVERY_POLICY.max_attempts
     assert waits == sorted(waits) and waits[0] < waits[-1]
     assert any("gave up" in m.text for m in telegram_api.messages(ADMIN_CHAT))
+
+
+def test_digest_subscribers_get_one_mail_a_day_with_one_click_unsubscribe(
+    tmp_path: Path,
+    telegram_api: TelegramAPI,
+    smtp_server: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", telegram_api.token)
+    settings = make_settings(tmp_path, telegram_api, smtp_server, "https://watch.example.org")
+    with Store.open(settings.storage.database) as store:
+        sub = subscribe(store, "email", "daily@example.org", digest="daily")
+        subscribe(store, "email", "now@example.org")
+        queue_event(settings, store)
+        queue_event(settings, store, kind="follow_up")
+        assert deliver(settings, store).sent == 2  # the immediate subscriber's two mails
+        assert mails_to(smtp_server, "daily@example.org") == []
+        later = Clock()
+        later.now = NOW.replace(hour=7) + timedelta(days=1)  # the next digest hour
+        assert deliver(settings, store, later).sent == 2  # two rows, one mail
+        [digest] = mails_to(smtp_server, "daily@example.org")
+        token = store.subscriber(sub).token  # type: ignore[union-attr]
+    assert digest["Subject"] == "[JUCIP] Daily digest 2024-06-29: 2 alerts"
+    url = f"https://watch.example.org/unsubscribe/{token}"
+    assert digest["List-Unsubscribe"] == f"<{url}>"
+    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert digest["List-Id"] == "JUCIP Watch <alerts.watch.example.org>"
+    body = digest.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert body.count("4th Ministerial Meeting") >= 2 and url in body
+
+
+def test_the_token_never_reaches_the_database_or_the_logs(
+    env: tuple[Settings, Store],
+    telegram_api: TelegramAPI,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings, store = env
+    subscribe(store, "telegram", "42")
+    telegram_api.fail(Fault.server_error(), chat_id=42)
+    queue_event(settings, store)
+    with caplog.at_level("DEBUG"):
+        deliver(settings, store)
+    secret = telegram_api.token.split(":", 1)[1]
+    assert secret not in caplog.text
+    dump = "\n".join(store.conn.iterdump())
+    assert secret not in dump and "Bad Gateway" in dump  # the error is stored, redacted
