@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from notifiers.dispatch import Dispatcher  # noqa: E402
-from notifiers.summaries import latest_summary  # noqa: E402
+from notifiers.summaries import sample_event  # noqa: E402
 from replay.process import spawned  # noqa: E402
 from replay.telegram_api import DEFAULT_TOKEN  # noqa: E402
 from state import Store  # noqa: E402
@@ -54,20 +54,15 @@ def prepare(db: Path, settings: Settings, n: int) -> tuple[Store, dict[str, floa
     """N subscribers per channel and one alert to all of them (timed: the archive's part)."""
     now = datetime.now(UTC)
     store = Store.open(db)
-    archive = Archive(store, Analyzer(settings))
-    archive.seed_bundled_history(now)
-    summary = latest_summary(archive)
-    event = store.latest_event()
-    assert summary is not None and event is not None
+    event_id, summary = sample_event(Archive(store, Analyzer(settings)), now)
     with store.transaction():
-        store.set_event_summary(event.id, summary.to_dict())
         for i in range(n):
             store.add_subscriber("telegram", str(100_000 + i), now=now)
             store.add_subscriber("email", f"reader{i}@example.net", now=now)
     start = time.perf_counter()
     with store.transaction():
         Alerts(store, settings).queue(
-            "event", summary.series, summary.topics, {}, now, event_id=event.id
+            "event", summary.series, summary.topics, {}, now, event_id=event_id
         )
     queued = time.perf_counter() - start
     return store, {"queue_alert_and_rows_ms": queued * 1000, "rows": 2 * n}

@@ -340,7 +340,12 @@ class Dispatcher:
     def _mail(self, group: list[DeliveryRow], report: DeliveryReport) -> OutgoingMail | None:
         """The message for one row (or one recipient's digest rows), its Message-ID stored
         before it is sent; None (the rows failed) if it cannot be built."""
-        from notifiers.email.message import AddressError, build_message, new_message_id
+        from notifiers.email.message import (
+            AddressError,
+            build_message,
+            new_message_id,
+            parse_mailbox,
+        )
         from notifiers.render.email import render_digest, render_email
 
         first = group[0]
@@ -354,7 +359,7 @@ class Dispatcher:
         else:
             rendered = render_email(views[0], unsubscribe=shown)
         sender = self.channels.email_sender
-        message_id = first.message_id or new_message_id(sender.rpartition("@")[2].rstrip(">"))
+        message_id = first.message_id or new_message_id(parse_mailbox(sender).domain)
         if first.message_id is None:
             with self.store.transaction():
                 self.store.set_message_id(first.id, message_id)

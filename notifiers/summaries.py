@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from watcher.analysis.summary import EventSummary
     from watcher.archive import Archive
 
@@ -37,3 +39,16 @@ def all_summaries(archive: Archive, series: str | None = None) -> list[EventSumm
         if summary is not None:
             out.append(summary)
     return out
+
+
+def sample_event(archive: Archive, now: datetime) -> tuple[int, EventSummary]:
+    """The latest meeting of the bundled history with its summary stored, for a sample alert
+    (`notify-test`, benchmarks): (event id, summary). Seeds the history into the archive."""
+    archive.seed_bundled_history(now)
+    summary = latest_summary(archive)
+    event = archive.store.latest_event()
+    if summary is None or event is None:
+        raise LookupError("the bundled history has no statement to render")
+    with archive.store.transaction():
+        archive.store.set_event_summary(event.id, summary.to_dict())
+    return event.id, summary

@@ -13,7 +13,7 @@ from delivery_helpers import ADMIN_CHAT, ADMIN_EMAIL, SENDER, mails_to
 
 from notifiers.dispatch import Dispatcher
 from notifiers.report import DeliveryReport
-from notifiers.summaries import latest_summary
+from notifiers.summaries import sample_event
 from replay.smtp import SmtpServer
 from replay.telegram_api import Fault, TelegramAPI
 from state import Store
@@ -69,15 +69,10 @@ def env(
 
 def queue_event(settings: Settings, store: Store, kind: str = "event") -> int:
     """The bundled 4th ministerial as a new alert to the current subscribers."""
-    archive = Archive(store, Analyzer(settings))
-    archive.seed_bundled_history(NOW)
-    summary = latest_summary(archive)
-    event = store.latest_event()
-    assert summary is not None and event is not None
+    event_id, summary = sample_event(Archive(store, Analyzer(settings)), NOW)
     with store.transaction():
-        store.set_event_summary(event.id, summary.to_dict())
         return Alerts(store, settings).queue(
-            kind, summary.series, summary.topics, {}, NOW, event_id=event.id
+            kind, summary.series, summary.topics, {}, NOW, event_id=event_id
         )
 
 

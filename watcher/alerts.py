@@ -153,7 +153,7 @@ class Alerts:
     # -- the admins -----------------------------------------------------------------------------
     def admin_note(self, title: str, lines: Sequence[str], *, now: datetime) -> int | None:
         """Queue a note to the admins of every enabled channel (none configured: logged only)."""
-        recipients = admins(self.settings.channels().admins())
+        recipients = admins(self.settings.admins())
         log.warning("admin: %s%s", title, "".join(f"; {line}" for line in lines))
         if not recipients:
             return None

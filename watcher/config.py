@@ -30,6 +30,7 @@ from watcher.config_channels import (
     EmailConfig,
     TelegramConfig,
     WebConfig,
+    admin_addresses,
     resolve_channels,
 )
 
@@ -146,6 +147,13 @@ class Settings(_Strict):
 
     def spacing_of(self, source: SourceConfig) -> float:
         return source.host_spacing if source.host_spacing is not None else self.fetch.host_spacing
+
+    def admins(self) -> list[tuple[str, str]]:
+        """(channel, address) of every admin named in the config."""
+        try:
+            return admin_addresses(self.telegram, self.email)
+        except ChannelError as exc:
+            raise ConfigError(f"{self.origin}: {exc}") from None
 
     def channels(self) -> Channels:
         """The channels ready to send: secrets read from the environment, addresses checked."""

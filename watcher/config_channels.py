@@ -103,6 +103,20 @@ class Channels:
         return out
 
 
+def admin_addresses(telegram: TelegramConfig, email: EmailConfig) -> list[tuple[str, str]]:
+    """(channel, address) of every admin in the config, whether or not the channel can send in
+    this process (a note queued now is sent by whichever process has the secret)."""
+    out = [("telegram", str(c)) for c in telegram.admin_chat_ids]
+    if email.host and email.admin:
+        from notifiers.email.message import AddressError, parse_mailbox
+
+        try:
+            out += [("email", parse_mailbox(a).addr_spec) for a in email.admin]
+        except AddressError as exc:
+            raise ChannelError(f"email: {exc}") from None
+    return out
+
+
 def resolve_channels(telegram: TelegramConfig, email: EmailConfig) -> Channels:
     """Read the secrets and check the addresses; ChannelError names the first mistake."""
     from watcher import secrets

@@ -154,23 +154,20 @@ async def _notify_test(
     settings: Settings, channels: Channels, channel: str, to: list[str]
 ) -> list[Any]:
     from notifiers.dispatch import Dispatcher
-    from notifiers.summaries import latest_summary
+    from notifiers.summaries import sample_event
     from state.store import Recipient
     from watcher.archive import Analyzer, Archive
     from watcher.fetch import Fetcher
 
     now = datetime.now(UTC)
     with Store.in_memory() as store:
-        archive = Archive(store, Analyzer(settings))
-        archive.seed_bundled_history(now)
-        summary = latest_summary(archive)
-        event = store.latest_event()
-        if summary is None or event is None:
-            raise UserError("the bundled history has no statement to render")
+        try:
+            event_id, summary = sample_event(Archive(store, Analyzer(settings)), now)
+        except LookupError as exc:
+            raise UserError(str(exc)) from None
         with store.transaction():
-            store.set_event_summary(event.id, summary.to_dict())
             alert = store.create_alert(
-                "event", now=now, event_id=event.id, series=summary.series, topics=summary.topics
+                "event", now=now, event_id=event_id, series=summary.series, topics=summary.topics
             )
             store.add_deliveries(
                 alert, [Recipient(channel, a, "both") for a in to], now=now, due=now

@@ -43,9 +43,10 @@ async def _check(
                 )
                 poller.archive.seed_bundled_history(poller.clock())
                 report = await poller.check(names)
+                if not args.dry_run:
+                    Alerts(store, settings).observe_health(poller.clock())
                 if channels is None:  # --dry-run, --no-send: queued (or not), nothing sent
                     return report, DeliveryReport(pending=store.delivery_counts()["pending"])
-                Alerts(store, settings).observe_health(poller.clock())
                 return report, await deliver_queue(settings, store, channels, fetcher)
     finally:
         store.close()
@@ -53,6 +54,7 @@ async def _check(
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     # The channels' secrets and addresses are checked before anything is polled.
+    settings.admins()
     channels = None if args.dry_run or args.no_send else settings.channels()
     if args.dry_run:
         report, deliveries = asyncio.run(_check(args, settings, channels))
