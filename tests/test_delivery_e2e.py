@@ -144,3 +144,14 @@ def test_a_blocked_source_alarms_the_admins_once(
     assert mails_to(smtp_server, ALICE) == []  # subscribers never see operational errors
     check(config, capsys, "--source", "meti-ja")
     assert len(telegram_api.messages(ADMIN_CHAT)) == 1  # once per change of state
+
+
+def test_a_quiet_check_with_channels_loads_no_bot_or_template_library(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_lazy_imports import loaded, run
+
+    check(config, capsys)  # the baseline; the next pass is all 304s and an empty queue
+    code, modules, out = run("--config", str(config), "check", "--json")
+    assert code == 0 and '"deliveries"' in out
+    assert loaded(modules, ("telegram", "jinja2", "aiosmtplib", "notifiers.dispatch")) == []

@@ -288,3 +288,30 @@ def test_the_token_never_reaches_the_database_or_the_logs(
     assert secret not in caplog.text
     dump = "\n".join(store.conn.iterdump())
     assert secret not in dump and "Bad Gateway" in dump  # the error is stored, redacted
+
+
+def test_the_daemon_loop_sends_when_woken_and_stops_cleanly(
+    env: tuple[Settings, Store], telegram_api: TelegramAPI
+) -> None:
+    settings, store = env
+    subscribe(store, "telegram", "42")
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        async with (
+            Fetcher(settings.fetch) as fetcher,
+            Dispatcher(settings, store, settings.channels(), fetcher=fetcher, pacing=None) as d,
+        ):
+            task = asyncio.create_task(d.run(stop, idle=3600))
+            await asyncio.sleep(0.05)  # the first pass found nothing
+            queue_event(settings, store)
+            d.wake()
+            for _ in range(200):
+                if telegram_api.messages(42):
+                    break
+                await asyncio.sleep(0.01)
+            stop.set()
+            await asyncio.wait_for(task, 5)
+
+    asyncio.run(go())
+    assert len(telegram_api.messages(42)) == 1

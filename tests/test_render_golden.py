@@ -152,3 +152,21 @@ def test_an_alert_of_exactly_4096_units_is_one_message(telegram_api: TelegramAPI
     assert split_html(html) == [html]
     assert len(sent(telegram_api, html)) == 1
     assert len(split_html(html + "日")) == 2  # one unit more must split
+
+
+def test_caveat_and_topics_not_in_the_summary_in_every_channel() -> None:
+    s = summary("ja_event")
+    assert s.comparison is not None
+    dropped = s.comparison.dropped_topics[0]
+    label = s.topic_label(dropped)
+    comparison = replace(
+        s.comparison, caveat="Compared with a shorter summary.", not_in_summary=(dropped,)
+    )
+    s = replace(s, comparison=comparison)
+    html = render_alert("event", s.series, {}, s, "en")
+    mail = render_email(alert_view("event", s.series, {}, s, "en"))
+    for text in (html, mail.text, mail.html):
+        assert "Compared with a shorter summary." in text
+    assert f"Not in the summary: {label}" in html and f"Not in the summary: {label}" in mail.text
+    assert label not in html.split("No longer mentioned: ")[1].split("\n")[0]
+    assert f'{label}</td><td style="border-bottom:1px solid #eee;">not in the summary' in mail.html
