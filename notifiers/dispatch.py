@@ -266,7 +266,9 @@ class Dispatcher:
         """Send one row and record its outcome at once (no await between the two)."""
         view = self._view(row)
         if view is None:
-            return None
+            outcome: SendOutcome = Failed("the alert is no longer in the database")
+            self._record([row], outcome, report)
+            return outcome
         html = render(view)
         outcome = await sender.send(chat_id(row.address), html, resume_from=row.resume_from)
         if isinstance(outcome, Migrated):
@@ -351,6 +353,7 @@ class Dispatcher:
         first = group[0]
         views = [v for v in (self._view(r) for r in group) if v is not None]
         if not views:
+            self._record(group, Failed("the alert is no longer in the database"), report)
             return None
         unsubscribe, mailto = self._unsubscribe(first)
         shown = unsubscribe or (f"mailto:{mailto}?subject=unsubscribe" if mailto else None)

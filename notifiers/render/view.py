@@ -304,8 +304,19 @@ def alert_view(
     """The view of one alert row (kind, series, payload) for a subscriber's language."""
     if kind == "admin":
         return admin_view(payload)
-    if kind == "mention" or summary is None:
+    if kind == "mention":
         return mention_view(series, payload)
+    if summary is None:  # a meeting whose release yielded no statement: its title and link
+        url = str(payload.get("url", ""))
+        title = str(payload.get("title") or url)
+        return AlertView(
+            kind="event",
+            series=series_label(series),
+            title=title,
+            doc_kind=doc_kind(title),
+            links=(_link(str(payload.get("lang", "")), url),) if url else (),
+            url=url,
+        )
     if kind == "follow_up":
         return follow_up_view(summary, payload)
     return event_view(summary, want)
