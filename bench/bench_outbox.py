@@ -32,6 +32,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_transport import report  # noqa: E402
+
 from notifiers.dispatch import Dispatcher  # noqa: E402
 from notifiers.summaries import sample_event  # noqa: E402
 from replay.process import spawned  # noqa: E402
@@ -166,14 +168,7 @@ def main(argv: list[str]) -> int:
         if args.paced:
             figures |= run("telegram_paced", settings, store, telegram, pacing=True)
         store.close()
-    figures |= overhead(figures)
-    width = max(map(len, figures))
-    for key, value in figures.items():
-        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
-        print(f"{key:<{width}}  {shown}")
-    results = ROOT / "bench" / "results"
-    results.mkdir(exist_ok=True)
-    (results / "outbox.json").write_text(json.dumps(figures, indent=1) + "\n")
+    report(figures | overhead(figures), "outbox")
     return 0
 
 

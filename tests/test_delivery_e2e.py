@@ -35,6 +35,16 @@ def subscribe(config: Path, *args: str) -> None:
     assert main(["--config", str(config), "subscribers", "add", *args]) == 0
 
 
+def new_release_for_a_chat(
+    config: Path, sites: dict[str, ReplayServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The baseline poll, then a chat subscribes and a new JUCIP release appears."""
+    check(config, capsys)
+    subscribe(config, "--telegram", str(CHAT))
+    add_new_meti_release(sites["meti"])
+    capsys.readouterr()
+
+
 def test_baseline_then_one_alert_per_channel_then_a_threaded_follow_up(
     config: Path,
     sites: dict[str, ReplayServer],
@@ -90,10 +100,7 @@ def test_no_send_queues_and_deliver_sends_once(
     smtp_server: SmtpServer,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    check(config, capsys)
-    subscribe(config, "--telegram", str(CHAT))
-    add_new_meti_release(sites["meti"])
-    capsys.readouterr()
+    new_release_for_a_chat(config, sites, capsys)
     code, report = check(config, capsys, "--no-send")
     assert code == 0 and report["deliveries"] == {"sent": 0, "pending": 1, "failed": 0}
     assert telegram_api.messages(CHAT) == []
@@ -111,10 +118,7 @@ def test_dry_run_queues_nothing(
     telegram_api: TelegramAPI,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    check(config, capsys)
-    subscribe(config, "--telegram", str(CHAT))
-    add_new_meti_release(sites["meti"])
-    capsys.readouterr()
+    new_release_for_a_chat(config, sites, capsys)
     code, report = check(config, capsys, "--dry-run")
     assert code == 0 and report["releases"] and report["deliveries"]["sent"] == 0
     assert telegram_api.messages(CHAT) == []
