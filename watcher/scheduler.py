@@ -33,6 +33,16 @@ async def _poll_one(poller: Poller, cfg: SourceConfig) -> None:
         return
     # Wall time only: sources poll concurrently in one process, so a per-source CPU figure
     # would include the others' work.
+    wall = round(time.monotonic() - started, 2)
+    fields = {
+        "source": cfg.name,
+        "status": report.status.value,
+        "items": report.items,
+        "new": report.new_items,
+        "releases": len(report.releases),
+        "wall": wall,
+        "error": report.error,
+    }
     log.info(
         "source=%s status=%s items=%d new=%d releases=%d wall=%.2fs%s",
         cfg.name,
@@ -40,8 +50,9 @@ async def _poll_one(poller: Poller, cfg: SourceConfig) -> None:
         report.items,
         report.new_items,
         len(report.releases),
-        time.monotonic() - started,
+        wall,
         f" error={report.error}" if report.error else "",
+        extra=fields,  # the JSON log format's fields (watcher/logs.py)
     )
     if report.status.failed:
         log.warning("source=%s needs attention: %s: %s", cfg.name, report.status, report.error)
