@@ -137,10 +137,12 @@ def print_sources(
         "items",
         "last poll",
         "last ok",
+        "fails",  # consecutive failed polls
         "newest item",
         "detail",
     ):
-        table.add_column(col, overflow="fold")
+        # A source's name is what the reader looks for: never folded.
+        table.add_column(col, overflow="fold", no_wrap=col == "source")
     for cfg, st in rows:
         detail = st.error if st and st.error else ""
         if st and st.paused_until and st.paused_until > now:
@@ -154,6 +156,7 @@ def print_sources(
             str(st.items) if st and st.items is not None else "",
             _ago(st.last_polled_at, now) if st else "",
             _ago(st.last_ok_at, now) if st else "",
+            str(st.consecutive_failures) if st else "",
             st.newest_item_date.isoformat() if st and st.newest_item_date else "",
             _esc(detail),
         )
@@ -196,7 +199,7 @@ def _held(meeting: Meeting) -> str:
     return " ".join(
         x
         for x in (
-            _ordinal(meeting.ordinal),
+            ordinal(meeting.ordinal),
             meeting.level or "",
             "meeting",
             f"held {meeting.date.isoformat()}" if meeting.date else "",
@@ -232,7 +235,8 @@ def print_statement(statement: Statement, label: Callable[[str], str]) -> None:
             console.print(f"  - [cyan]{_esc(c.strength)}[/]{who}: {_esc(c.text)}")
 
 
-def _ordinal(n: int | None) -> str:
+def ordinal(n: int | None) -> str:
+    """The English ordinal of n (1st, 2nd, 3rd, 4th, ...); empty for none."""
     if not n:
         return ""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
