@@ -164,6 +164,9 @@ class Tracker:
     def series_name(self, series_id: str) -> str:
         return next((g.name for g in self.groups if g.id == series_id), series_id)
 
+    def series_short(self, series_id: str) -> str:
+        return next((g.short for g in self.groups if g.id == series_id), series_id)
+
     def row(self, topic_id: str) -> TopicRow | None:
         return next((r for r in self.rows if r.id == topic_id), None)
 
