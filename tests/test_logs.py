@@ -75,9 +75,9 @@ def test_check_logs_json_lines_without_the_key(
         f'?api_key={SECRET}"\n',
         encoding="utf-8",
     )
+    command = ["--log-format", "json", "-vv", "--config", str(cfg), "check", "--json"]
     result = subprocess.run(
-        [sys.executable, "-m", "watcher", "--log-format", "json", "-vv", "--config", str(cfg)]
-        + ["check", "--json"],
+        [sys.executable, "-m", "watcher", *command],
         capture_output=True,
         text=True,
         cwd=ROOT,
