@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     span.add_argument("--since", metavar="DATE", help="every page back to DATE (YYYY-MM-DD)")
     b.add_argument("--wait", type=float, default=30.0, metavar="SECONDS", help="as for check")
+    b.add_argument("--json", action="store_true", help="print one JSON object for scripts")
 
     h = sub.add_parser("history", help="list the archived JUCIP/EPCC releases")
     h.add_argument("--json", action="store_true")

@@ -298,3 +298,73 @@ LIST_LIMIT = 8
 
 def _clip(text: str, limit: int = 220) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@contextmanager
+def backfill_progress(
+    source: str, *, bar: bool
+) -> Iterator[tuple[Callable[[int, int | None, Any], None], Progress | None]]:
+    """(on_page, on_items) for `backfill`: with `bar` on a TTY, a rich bar of listing pages and
+    one of release pages; otherwise one line per listing page on stderr (for a log, a cron
+    mail, or a script reading --json on stdout)."""
+
+    def line(n: int, total: int | None, page: Any) -> None:
+        detail = f": {page.error}" if page.error else ""
+        print(
+            f"backfill {source}: page {n}/{total or '?'} {page.url}: {page.status}, "
+            f"{page.items} item(s), {page.new} new, {len(page.releases)} JUCIP/EPCC{detail}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    if not bar or not sys.stderr.isatty():
+        yield line, None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=_console(stderr=True),
+        transient=True,
+    ) as bars:
+        pages = bars.add_task(f"{source}: listing pages", total=None)
+        items = bars.add_task(f"{source}: release pages", total=None, visible=False)
+
+        def on_page(n: int, total: int | None, page: Any) -> None:
+            bars.update(pages, completed=n, total=total)
+            bars.console.print(
+                f"[dim]{_esc(page.url)}[/]: {_esc(page.status)}, {page.items} item(s), "
+                f"{page.new} new, {len(page.releases)} JUCIP/EPCC"
+            )
+
+        def on_items(_source: str, done: int, total: int) -> None:
+            bars.update(items, completed=done, total=total, visible=done < total)
+
+        yield on_page, on_items
+
+
+def print_backfill(report: Any) -> None:
+    """What a backfill archived, release by release (each archived silently)."""
+    console = _console()
+    read = sum(1 for p in report.pages if p.status == "ok")
+    missing = sum(1 for p in report.pages if p.status == "missing")
+    items = sum(p.items for p in report.pages)
+    new = sum(p.new for p in report.pages)
+    gaps = f", {missing} month(s) without an archive page" if missing else ""
+    console.print(
+        f"[bold]Backfill of {_esc(report.source)}[/]: {read} page(s) read{gaps}, {items} item(s), "
+        f"{new} judged; {len(report.releases)} JUCIP/EPCC release(s) archived silently "
+        "(no alerts)."
+    )
+    for r in report.releases:
+        when = r.date.isoformat() if r.date else "undated"
+        console.print(
+            f"  {when}  [bold]{_esc(', '.join(r.series))}[/] {r.relevance}  [{r.lang}] "
+            f"{_esc(r.title)}"
+        )
+        console.print(f"      [dim]{_esc(r.url)}[/]")
+    for p in report.pages:
+        if p.failed:
+            console.print(f"[bold red]stopped at {_esc(p.url)}[/]: {p.status}: {_esc(p.error)}")
