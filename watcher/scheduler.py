@@ -23,6 +23,8 @@ from watcher.fetch import Fetcher
 from watcher.pipeline import Poller
 
 log = logging.getLogger("watcher.scheduler")
+# What stops `run` cleanly (the Dockerfile's STOPSIGNAL is one of them; a test checks).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 async def _poll_one(poller: Poller, cfg: SourceConfig) -> None:
@@ -61,7 +63,7 @@ async def _poll_one(poller: Poller, cfg: SourceConfig) -> None:
 async def _serve(settings: Settings, *, baseline: bool) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
 
     store = Store.open(settings.storage.database)
