@@ -48,22 +48,27 @@ def _esc(text: object) -> str:
     return escape(str(text)) if text is not None else ""
 
 
+def _bars() -> Any:
+    """rich progress bars on stderr ("label ━━━━ 3/7"), gone when done."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=_console(stderr=True),
+        transient=True,
+    )
+
+
 @contextmanager
 def progress_bar(*, enabled: bool) -> Iterator[Progress | None]:
     """A per-source progress bar on stderr while release pages are fetched (TTY only)."""
     if not enabled or not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     bars: dict[str, Any] = {}
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=_console(stderr=True),
-        transient=True,
-    ) as progress:
+    with _bars() as progress:
 
         def update(source: str, done: int, total: int) -> None:
             # The empty name is the whole pass: sources polled so far (retries can take a while).
@@ -320,15 +325,7 @@ def backfill_progress(
     if not bar or not sys.stderr.isatty():
         yield line, None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=_console(stderr=True),
-        transient=True,
-    ) as bars:
+    with _bars() as bars:
         pages = bars.add_task(f"{source}: listing pages", total=None)
         items = bars.add_task(f"{source}: release pages", total=None, visible=False)
 
