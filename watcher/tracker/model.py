@@ -117,7 +117,7 @@ class SeriesGroup:
 
     @property
     def short(self) -> str:
-        """ "JUCIP" for "JUCIP (Japan-U.S. Commercial and Industrial Partnership)"."""
+        """The name before its gloss: JUCIP, of JUCIP (Japan-U.S. Commercial and ...)."""
         return self.name.split(" (", 1)[0]
 
 

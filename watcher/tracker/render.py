@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from watcher.tracker.model import Meeting, Tracker, topic_page
+from watcher.tracker.model import Mark, Meeting, Tracker, topic_page
 
 INDEX = "index.html"
 FEED = "feed.xml"
@@ -33,7 +33,7 @@ def environment() -> Any:
 
 def _helpers(tracker: Tracker) -> dict[str, Any]:
     def first_at(topic_id: str, meeting: Meeting) -> bool:
-        return tracker.mark(topic_id, meeting).value == "first"
+        return tracker.mark(topic_id, meeting) is Mark.FIRST
 
     return {
         "tracker": tracker,
@@ -54,12 +54,12 @@ def render_pages(tracker: Tracker) -> dict[str, str]:
     topic = env.get_template("topic.html")
     for row in tracker.rows:
         timeline = tracker.timeline(row.id)
-        first = next((m for m, mark in timeline if mark.value == "first"), None)
+        first = next((m for m, mark in timeline if mark is Mark.FIRST), None)
         pages[row.page] = topic.render(
             row=row,
             timeline=timeline,
             first=first,
-            dropped=[m for m, mark in timeline if mark.value == "dropped"],
+            dropped=[m for m, mark in timeline if mark is Mark.DROPPED],
             feed_href=f"../{FEED}",
             **helpers,
         )
