@@ -145,3 +145,20 @@ def test_write_probe_changes_nothing_and_reports_a_stuck_writer(tmp_path: Path) 
         holder.execute("ROLLBACK")
         holder.close()
     assert problem is not None and "stayed locked by a writer" in problem
+
+
+@pytest.mark.parametrize("command", [["check"], ["backfill", "--source", "meti-ja"], ["run"]])
+def test_an_unwritable_data_directory_is_one_line_naming_the_setting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    cfg = tmp_path / "c.toml"
+    # Nobody, root included, can create files under /proc.
+    cfg.write_text(
+        '[storage]\ndatabase = "/proc/jucip-watch-test/db.sqlite3"\n'
+        '[[sources]]\nname = "meti-ja"\nkind = "meti-ja"\nurl = "http://127.0.0.1:9/x.html"\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(cfg), *command]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "storage.database" in err and "must be writable by this user" in err
