@@ -4,8 +4,8 @@ page renders its timeline. `.ci/run` installs chromium; without one the tests ar
 
 A probe script is appended to a copy of each page: it measures the laid-out page (computed
 styles, scroll widths, element sizes). The copy is loaded in an iframe of the viewport's size
-(headless chromium lays out no window narrower than 500 px, a phone is 390), and the frame
-around it writes the figures and the rendered DOM into its own DOM, which `--dump-dom` prints.
+(headless chromium lays out no window narrower than 500 px, a phone is 390), and the probe
+writes the figures and the rendered DOM into the frame's DOM, which `--dump-dom` prints.
 """
 
 from __future__ import annotations
@@ -54,21 +54,14 @@ PROBE = """<script>
       .length,
     marks: marks.length
   };
-  window.probeFigures = figures;
+  // Into the frame's DOM, which --dump-dom prints (the frame and the page are both files).
+  parent.document.getElementById('probe').textContent =
+    JSON.stringify({figures: figures, dom: d.outerHTML});
 })();
 </script>"""
-FRAME = """<!DOCTYPE html><html><body style="margin:0">
-<iframe id="page" src="{src}" width="{width}" height="{height}" style="border:0"></iframe>
-<script>
-document.getElementById('page').addEventListener('load', function () {{
-  var w = this.contentWindow, out = document.createElement('pre');
-  out.id = 'probe';
-  out.textContent = JSON.stringify({{
-    figures: w.probeFigures, dom: w.document.documentElement.outerHTML
-  }});
-  document.body.appendChild(out);
-}});
-</script></body></html>"""
+FRAME = """<!DOCTYPE html><html><body style="margin:0"><pre id="probe"></pre>
+<iframe src="{src}" width="{width}" height="{height}" style="border:0"></iframe>
+</body></html>"""
 
 
 def browser() -> str | None:
@@ -107,7 +100,7 @@ def render(page: Path, tmp: Path, width: int, height: int) -> tuple[BeautifulSou
         frame.unlink()
     assert result.returncode == 0, result.stderr[-2000:]
     probe = BeautifulSoup(result.stdout, "lxml").select_one("pre#probe")
-    assert probe is not None, result.stdout[-2000:]
+    assert probe is not None and probe.get_text(), result.stdout[-2000:]
     data = json.loads(probe.get_text())
     return BeautifulSoup(data["dom"], "lxml"), data["figures"]
 
