@@ -26,7 +26,7 @@ from pathlib import Path
 
 from state import Store
 from watcher.archive import Analyzer, Archive
-from watcher.commands.report import write_tracker
+from watcher.tracker.site import write_tracker
 from watcher.config import Settings, settings_from_dict
 from watcher.data import bundled_documents
 from watcher.display import ordinal
