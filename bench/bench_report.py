@@ -26,7 +26,6 @@ from pathlib import Path
 
 from state import Store
 from watcher.archive import Analyzer, Archive
-from watcher.tracker.site import write_tracker
 from watcher.config import Settings, settings_from_dict
 from watcher.data import bundled_documents
 from watcher.display import ordinal
@@ -34,6 +33,7 @@ from watcher.models import Document
 from watcher.tracker.feed import render_feed
 from watcher.tracker.read import read_tracker
 from watcher.tracker.render import render_pages
+from watcher.tracker.site import write_tracker
 
 TARGET_S = 2.0
 JUCIP = ("Japan-U.S. Commercial and Industrial Partnership (JUCIP)", "JUCIP")
