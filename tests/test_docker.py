@@ -198,6 +198,16 @@ def test_every_copied_file_exists_and_is_not_ignored(stages: list[Stage]) -> Non
     assert not ignored("watcher/data/topics.toml", patterns)
 
 
+def test_the_build_stage_copies_every_package_the_wheel_holds(stages: list[Stage]) -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    packages = {p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    copied = {Path(src).parts[0] for srcs, _ in copies(stages[0]) for src in srcs}
+    assert packages <= copied, f"not copied into the build stage: {sorted(packages - copied)}"
+    assert project["project"]["readme"] in copied  # setuptools reads it into the metadata
+
+
 def test_the_image_config_keeps_the_archive_in_the_volume(stages: list[Stage]) -> None:
     runtime = stages[-1]
     config_path = runtime.env[CONFIG_ENV]
