@@ -144,3 +144,23 @@ def test_channel_mistakes_are_one_line(
     config.write_text(base + '[web]\nlisten = "localhost"\n')
     assert run(config, "outbox") == 1
     assert "not host:port" in capsys.readouterr().err
+
+
+def test_health_reports_deliveries_nothing_is_sending(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from state import Store
+    from state.store import Recipient
+
+    Store.open(config.parent / "db.sqlite3").close()
+    assert run(config, "health") == 0  # an empty outbox is healthy
+    then = datetime.now(UTC) - timedelta(hours=2)
+    with Store.open(config.parent / "db.sqlite3") as store, store.transaction():
+        alert = store.create_alert("admin", now=then, payload={"title": "t"})
+        store.add_deliveries(alert, [Recipient("telegram", "42")], now=then, due=then)
+    capsys.readouterr()
+    assert run(config, "health") != 0
+    out = capsys.readouterr()
+    assert "1 delivery(ies) stuck past their retries (e.g. telegram 42" in out.out + out.err
