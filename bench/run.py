@@ -7,6 +7,8 @@
 3. bench_transport.py: Telegram splitting, and one alert fanned out to 1,000 Telegram chats and
    1,000 email recipients through the loopback peers.
 4. bench_report.py: `report` on the bundled history and on ~100 meetings.
+5. bench_outbox.py: the same fan-out as 3 through the outbox (rows queued in one transaction,
+   the dispatcher rendering, sending and recording each), and its overhead over the transport.
 
 Extra arguments are passed to bench_poll.py (e.g. `--cycles 20 --no-urlwatch`).
 Exit status: 0 when every benchmark ran (targets are reported, not enforced), else 1.
@@ -40,6 +42,7 @@ def main(argv: list[str]) -> int:
         (BENCH / "bench_analysis.py", []),
         (BENCH / "bench_transport.py", []),
         (BENCH / "bench_report.py", []),
+        (BENCH / "bench_outbox.py", []),
     ]
     failed = []
     for script, args in benchmarks:

@@ -18,6 +18,7 @@ from watcher.events import Candidate, MeetingKey, match_event, meeting_key
 from watcher.models import Document, Relevance
 
 if TYPE_CHECKING:
+    from watcher.alerts import Alerts
     from watcher.analysis.statement import Statement
     from watcher.analysis.summary import EventSummary
     from watcher.analysis.taxonomy import Taxonomy
@@ -98,9 +99,13 @@ def _meeting_key(judgement: Judgement, doc: Document) -> MeetingKey:
 
 
 class Archive:
-    def __init__(self, store: Store, analyzer: Analyzer) -> None:
+    """`alerts` queues the alert of each non-baseline release in its archiving transaction
+    (watcher/alerts.py); without it (tests, `compare`) nothing is queued."""
+
+    def __init__(self, store: Store, analyzer: Analyzer, alerts: Alerts | None = None) -> None:
         self.store = store
         self.analyzer = analyzer
+        self.alerts = alerts
 
     def _event_for(
         self, doc: Document, judgement: Judgement, *, baseline: bool, now: datetime
@@ -204,6 +209,16 @@ class Archive:
                 self.store.set_event_summary(event_id, summary.to_dict())
         elif event_id is not None:
             self._join_summary(event_id, doc_id)
+        if self.alerts is not None and not baseline:
+            self.alerts.released(
+                document_id=doc_id,
+                event_id=event_id,
+                new_event=new_event,
+                relevance=judgement.detection.relevance.value,
+                series=judgement.series,
+                label=self.analyzer.taxonomy.label,
+                now=now,
+            )
         return Archived(doc_id, event_id, new_event)
 
     def _join_summary(self, event_id: int, doc_id: int) -> None:

@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from state.store import ItemRow, PollRecord, SourceState, Store
+from watcher.alerts import Alerts
 from watcher.archive import Analyzer, Archive, Judgement
 from watcher.config import Settings, SourceConfig
 from watcher.fetch import Fetcher, FetchResult, Validators
@@ -141,7 +142,9 @@ class Poller:
         self.settings = settings
         self.store = store
         self.fetcher = fetcher
-        self.archive = Archive(store, analyzer or Analyzer.from_settings(settings))
+        self.archive = Archive(
+            store, analyzer or Analyzer.from_settings(settings), Alerts(store, settings)
+        )
         self.baseline = baseline
         self.clock = clock
         self.progress = progress

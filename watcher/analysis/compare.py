@@ -142,6 +142,10 @@ class Comparison:
     continued: tuple[Continued, ...]
     dropped_commitments: tuple[Commitment, ...]
     first_in_series: tuple[str, ...]
+    # A reason to read the comparison with care (set by the analysis), and the topics missing
+    # from the shorter side that a renderer shows as "not in the summary", not as dropped.
+    caveat: str | None = None
+    not_in_summary: tuple[str, ...] = ()
 
     @property
     def strength_changes(self) -> tuple[StrengthChange, ...]:
@@ -166,6 +170,8 @@ class Comparison:
             },
             "strength_changes": [s.to_dict() for s in self.strength_changes],
             "first_in_series": list(self.first_in_series),
+            "caveat": self.caveat,
+            "not_in_summary": list(self.not_in_summary),
         }
 
     @classmethod
@@ -182,6 +188,8 @@ class Comparison:
             continued=tuple(Continued.from_dict(c) for c in commitments["continued"]),
             dropped_commitments=_commitments(commitments["dropped"]),
             first_in_series=tuple(d["first_in_series"]),
+            caveat=d.get("caveat"),
+            not_in_summary=tuple(d.get("not_in_summary", ())),
         )
 
 
