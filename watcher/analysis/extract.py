@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from watcher.analysis.clean import clean_text
 from watcher.analysis.commitments import tag_units
+from watcher.analysis.kind import document_kind
 from watcher.analysis.meeting import extract_meeting
 from watcher.analysis.segment import segment
 from watcher.analysis.statement import Statement
@@ -35,7 +36,8 @@ def judge(
     filled by hand): the release is then a primary one of that series, extracted in full. A text
     that names a series keeps what detection found.
     """
-    detection = detect(doc.title, doc.text, catalog)
+    kind = document_kind(doc.title, doc.text, doc.url)
+    detection = detect(doc.title, doc.text, catalog, kind=kind)
     if not detection.relevant and series is not None:
         detection = Detection.filed_under(series)
     if not detection.relevant:
