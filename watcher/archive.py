@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class Judgement:
     detection: Detection
+    # Every page with text has one; a judgement made without analysis (a test's) may not.
     statement: Statement | None
 
     @property

@@ -213,6 +213,7 @@ def print_statement(statement: Statement, label: Callable[[str], str]) -> None:
     facts = [
         f"posted {statement.date.isoformat()}" if statement.date else "",
         f"language {statement.lang}",
+        f"kind {statement.kind}" if statement.kind else "",
         f"series {', '.join(statement.series) or 'none'} ({statement.relevance})",
         _held(statement.meeting) if statement.meeting else "",
     ]

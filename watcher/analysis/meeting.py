@@ -220,6 +220,7 @@ def extract_meeting(
     posted: date | None,
     catalog: SeriesCatalog,
     detected: Sequence[str],
+    kind: str | None = None,
 ) -> Meeting:
     sentence = meeting_unit(units)
     said = sentence.text if sentence else ""

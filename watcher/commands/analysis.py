@@ -79,12 +79,11 @@ def load_document(target: str, settings: Settings) -> Document:
 
 
 def _statement(doc: Document, analyzer: Analyzer, target: str) -> Statement:
+    """The analysis of a page with text: relevance, series, kind, topics, and for a release
+    about a watched series its meeting and commitments (either may be empty)."""
     if not doc.text.strip():
         raise UserError(f"{target}: no text found in the page")
-    statement = analyzer.judge(doc).statement
-    if statement is None or not statement.commitments:
-        raise UserError(f"{target}: no statement found (no commitments, no watched series named)")
-    return statement
+    return analyzer.judge(doc).statement
 
 
 def _print_json(data: Any) -> None:
