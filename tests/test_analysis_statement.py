@@ -38,6 +38,7 @@ def test_statement_contract_keys():
     d = st.to_dict()
     for key in ("title", "date", "lang", "series", "relevance", "meeting", "topics", "commitments"):
         assert key in d
+    assert d["kind"] == "ministry-release"
     assert d["lang"] in ("en", "ja") and d["relevance"] in ("primary", "mention", "none")
     assert set(d["meeting"]) >= {"series", "ordinal", "level", "date", "place", "principals"}
     assert d["meeting"]["level"] in ("ministerial", "vice-ministerial", "working-level", None)
