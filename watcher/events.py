@@ -6,13 +6,16 @@ version of the same meeting for its predecessor, so the archive (grouping releas
 and the comparison (`find_previous`, first-in-series) both ask this module. Two releases are about
 one meeting when:
 1. one links to the other (METI English pages link the Japanese original), or
-2. same series, the same ordinal, and levels not in conflict ("4th ministerial"), or
+2. same series, the same ordinal, levels not in conflict ("4th ministerial"), and meeting dates
+   (where both are known) not weeks apart, or
 3. same series, ordinal and level not in conflict, and meeting dates within a day (a meeting in
    Washington on the 10th is the 11th in Tokyo), or
 4. same series, nothing in conflict, not both with a meeting date, and dates (meeting, else
    posting) within two weeks.
 A conflicting ordinal or level always keeps releases apart; so do meeting dates more than a day
-apart, unless rule 2 joins them. Among several matching events the lowest-numbered rule wins,
+apart, unless rule 2 joins them. A date that is only the posting date is no meeting date: METI's
+English page follows the meeting by weeks. An ordinal read from a reference to another meeting
+("our third JUCIP ministerial, in April") cannot join two meetings weeks apart. Among several matching events the lowest-numbered rule wins,
 then the first candidate (the caller lists the newest event first).
 """
 
@@ -63,11 +66,12 @@ def meeting_key(statement: Statement) -> MeetingKey | None:
     if series is None:
         return None
     m = statement.meeting
+    stated = m is not None and m.date_source != "posting"
     return MeetingKey(
         series=series,
         ordinal=m.ordinal if m else None,
         level=m.level if m else None,
-        meeting_date=m.date if m else None,
+        meeting_date=m.date if m and stated else None,
         posting_date=statement.date,
     )
 
@@ -84,11 +88,11 @@ def _rule(a: MeetingKey, b: MeetingKey) -> int | None:
     """The rule (2, 3 or 4 above) by which a and b are one meeting, or None."""
     if a.series != b.series or _conflict(a.level, b.level):
         return None
+    apart = _days(a.meeting_date, b.meeting_date)
     if a.ordinal is not None and a.ordinal == b.ordinal:
-        return 2
+        return 2 if apart is None or apart <= NEAR_DAYS else None
     if _conflict(a.ordinal, b.ordinal):
         return None
-    apart = _days(a.meeting_date, b.meeting_date)
     if apart is not None:
         return 3 if apart <= SAME_MEETING_DAYS else None
     apart = _days(a.when, b.when)
