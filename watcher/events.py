@@ -15,8 +15,9 @@ one meeting when:
 A conflicting ordinal or level always keeps releases apart; so do meeting dates more than a day
 apart, unless rule 2 joins them. A date that is only the posting date is no meeting date: METI's
 English page follows the meeting by weeks. An ordinal read from a reference to another meeting
-("our third JUCIP ministerial, in April") cannot join two meetings weeks apart. Among several matching events the lowest-numbered rule wins,
-then the first candidate (the caller lists the newest event first).
+("our third JUCIP ministerial, in April") cannot join two meetings weeks apart. Among several
+matching events the lowest-numbered rule wins, then the first candidate (the caller lists the
+newest event first).
 """
 
 from __future__ import annotations
