@@ -12,12 +12,14 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from state.events import EventRow
 from state.store import Store
 from watcher.config import Settings
-from watcher.events import Candidate, MeetingKey, match_event, meeting_key
+from watcher.events import Candidate, MeetingKey, match_event, meeting_key, previous_meeting
 from watcher.models import Document, Relevance
 
 if TYPE_CHECKING:
+    from watcher.analysis.compare import Comparison
     from watcher.analysis.statement import Statement
     from watcher.analysis.summary import EventSummary
     from watcher.analysis.taxonomy import Taxonomy
@@ -93,6 +95,10 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _event_key(row: EventRow) -> MeetingKey:
+    return MeetingKey(row.series, row.ordinal, row.level, row.meeting_date, row.first_posted)
+
+
 def _meeting_key(judgement: Judgement, doc: Document) -> MeetingKey:
     key = meeting_key(judgement.statement) if judgement.statement else None
     return key or MeetingKey(judgement.series[0], None, None, None, doc.date)
@@ -108,10 +114,7 @@ class Archive:
     ) -> tuple[int, bool]:
         key = _meeting_key(judgement, doc)
         candidates = [
-            Candidate(
-                row.id,
-                MeetingKey(row.series, row.ordinal, row.level, row.meeting_date, row.first_posted),
-            )
+            Candidate(row.id, _event_key(row))
             for row in self.store.events_near(key.series, key.when)
         ]
         by_url = {}
@@ -145,7 +148,9 @@ class Archive:
         return [Statement.from_dict(s) for _, s in self.store.statements()]
 
     def summarise(self, doc_id: int) -> EventSummary | None:
-        """Summary of a stored statement compared with its predecessor in the archive."""
+        """Summary of a stored statement: headed by it, and compared as its meeting (every
+        document of its event) against the previous meeting; a statement in no event against
+        its predecessor in the archive."""
         from watcher.analysis.compare import compare_with_previous
         from watcher.analysis.statement import Statement
         from watcher.analysis.summary import build_summary
@@ -154,8 +159,51 @@ class Archive:
         if row is None or row.statement is None:
             return None
         new = Statement.from_dict(row.statement)
-        comparison = compare_with_previous(new, self.statements())
+        if row.event_id is not None:
+            comparison = self.compare_event(row.event_id)
+        else:
+            comparison = compare_with_previous(new, self.statements())
         return build_summary(new, comparison, taxonomy=self.analyzer.taxonomy)
+
+    def meeting_statements(self, event_id: int) -> list[Statement]:
+        """The statements of an event's documents (its releases in every language and their
+        attachments), in the order they were archived."""
+        from watcher.analysis.statement import Statement
+
+        return [
+            Statement.from_dict(d.statement)
+            for d in self.store.event_documents(event_id)
+            if d.statement is not None and d.relevance == "primary"
+        ]
+
+    def previous_event(self, event_id: int) -> EventRow | None:
+        """The event of the meeting before this one in its series (`events.previous_meeting`)."""
+        row = self.store.event(event_id)
+        if row is None:
+            return None
+        key = _event_key(row)
+        if key.when is None:
+            return None
+        earlier = self.store.events_before(row.series, key.when, exclude=event_id)
+        found = previous_meeting(key, [Candidate(e.id, _event_key(e)) for e in earlier])
+        return next((e for e in earlier if e.id == found), None)
+
+    def compare_event(self, event_id: int) -> Comparison | None:
+        """The meeting against the previous one: every document of each (`compare_meetings`);
+        None when the series has no earlier meeting with a statement."""
+        from watcher.analysis.compare import compare_meetings
+
+        new = self.meeting_statements(event_id)
+        previous = self.previous_event(event_id)
+        if not new or previous is None:
+            return None
+        old = self.meeting_statements(previous.id)
+        row = self.store.event(event_id)
+        when = _event_key(row).when if row else None
+        if not old or when is None:
+            return None
+        earlier = self.store.topics_before(previous.series, when)
+        return compare_meetings(old, new, earlier_topics=earlier)
 
     def event_summary(self, event_id: int) -> EventSummary | None:
         """An event's stored summary, read back whole; None for an unknown event and for one
@@ -232,7 +280,14 @@ class Archive:
                 for a, b in align(Statement.from_dict(first.statement), statement)
                 if a and b
             ]
-        self.store.set_event_summary(event_id, summary.joined(statement.ref(), pairs).to_dict())
+        # The meeting now has one more document: its topics and its comparison with the
+        # previous meeting are the event's, all documents together.
+        grown = summary.joined(statement.ref(), pairs).regrown(
+            self.meeting_statements(event_id),
+            self.compare_event(event_id),
+            taxonomy=self.analyzer.taxonomy,
+        )
+        self.store.set_event_summary(event_id, grown.to_dict())
 
     def seed_bundled_history(self, now: datetime) -> int:
         """Load the shipped past statements once, so the first alert compares with history."""

@@ -130,3 +130,33 @@ def match_event(
         if rule is not None and (best is None or rule < best[0]):
             best = (rule, c.event_id)
     return best[1] if best else None
+
+
+def follows(new: MeetingKey, old: MeetingKey) -> bool:
+    """`old` is the kind of meeting `new` follows in its series: a numbered meeting ("the 3rd
+    ministerial") follows the previous numbered one at its level, not a readout of a call or a
+    vice-ministerial in between; any other follows whatever came before."""
+    if new.ordinal is None:
+        return True
+    return old.ordinal is not None and old.level == new.level
+
+
+def previous_meeting(new: MeetingKey, earlier: Sequence[Candidate]) -> int | None:
+    """The event of the meeting before `new` among `earlier` (events of its series held before
+    it, latest first): the latest that `new` follows, else the latest; never one of `new`'s
+    own meeting."""
+    when = new.when
+    usable = [
+        c
+        for c in earlier
+        if c.key.series == new.series
+        and c.key.when is not None
+        and when is not None
+        and c.key.when < when
+        and not same_meeting(new, c.key)
+    ]
+    usable.sort(key=lambda c: (c.key.when, c.event_id), reverse=True)
+    for c in usable:
+        if follows(new, c.key):
+            return c.event_id
+    return usable[0].event_id if usable else None

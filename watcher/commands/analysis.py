@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from state import Store, WriterLock
-from watcher.analysis.compare import Comparison, compare, compare_with_previous
+from watcher.analysis.compare import Comparison, compare, meeting_side
 from watcher.analysis.statement import Statement
 from watcher.analysis.summary import build_summary
 from watcher.archive import Analyzer, Archive
@@ -135,18 +135,19 @@ def _given_pair(
 
 
 def _latest_pair(analyzer: Analyzer, store: Store | None) -> tuple[Statement, Comparison]:
-    """The latest archived statement against its predecessor, as its alert compared them."""
+    """The latest archived meeting against the one before it, every document of each, as its
+    alert compared them."""
     if store is None:
         raise UserError("the archive is empty: run `jucip-watch check` first")
-    archive = Archive(store, analyzer).statements()
-    primary = [s for s in archive if s.relevance == "primary" and s.meeting]
-    if not primary:
+    archive = Archive(store, analyzer)
+    latest = store.latest_event()
+    documents = archive.meeting_statements(latest.id) if latest else []
+    if latest is None or not documents:
         raise UserError("no archived statement to compare yet")
-    new = max(primary, key=lambda s: s.meeting.date or s.date or datetime.min.date())
-    comparison = compare_with_previous(new, archive)
+    comparison = archive.compare_event(latest.id)
     if comparison is None:
-        raise UserError(f"the latest statement ({new.title}) has no predecessor")
-    return new, comparison
+        raise UserError(f"the latest meeting ({latest.title}) has no earlier meeting to compare")
+    return meeting_side(documents), comparison
 
 
 def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
