@@ -39,30 +39,44 @@ def _key(line: str) -> str:
     return _DIGITS.sub("#", " ".join(line.split()))
 
 
-def _running_lines(pages: list[list[str]]) -> set[str]:
+def _running_lines(pages: list[list[str]]) -> set[tuple[int, str]]:
+    """(position, line) of the lines that recur at one place at the top or bottom of the
+    pages: position 0, 1, 2 from the top, -1, -2, -3 from the bottom."""
     if len(pages) < 2:
         return set()
-    seen: Counter[str] = Counter()
+    seen: Counter[tuple[int, str]] = Counter()
     for lines in pages:
         body = [ln for ln in lines if ln.strip()]
-        edge = {_key(ln) for ln in body[:EDGE_LINES] + body[-EDGE_LINES:]}
-        seen.update(edge)
+        top = [(i, _key(ln)) for i, ln in enumerate(body[:EDGE_LINES])]
+        bottom = [(-1 - i, _key(ln)) for i, ln in enumerate(reversed(body[-EDGE_LINES:]))]
+        seen.update(set(top + bottom))
     need = max(2, round(RUNNING_SHARE * len(pages)))
     return {k for k, n in seen.items() if n >= need}
 
 
-def _strip_edges(lines: list[str], running: set[str]) -> list[str]:
-    """A page's lines without its running header/footer and page number."""
-    out = list(lines)
-    for edge in (0, -1):
-        for _ in range(EDGE_LINES + 1):
-            while out and not out[edge].strip():
-                out.pop(edge)
-            if out and (_key(out[edge]) in running or _PAGE_NUMBER.match(out[edge])):
-                out.pop(edge)
+def _strip_edges(lines: list[str], running: set[tuple[int, str]]) -> list[str]:
+    """A page's lines without its running header and footer and its page number."""
+    body = [ln for ln in lines if ln.strip()]
+    drop: set[int] = set()
+    for step, start in ((1, 0), (-1, -1)):
+        for i in range(EDGE_LINES):
+            at = start + step * i
+            if abs(at) > len(body) or (at if at >= 0 else len(body) + at) in drop:
+                break
+            line = body[at]
+            if (at, _key(line)) in running or _PAGE_NUMBER.match(line):
+                drop.add(at if at >= 0 else len(body) + at)
             else:
                 break
-    return out
+    kept, index = [], 0
+    for line in lines:
+        if line.strip():
+            if index not in drop:
+                kept.append(line)
+            index += 1
+        else:
+            kept.append(line)
+    return kept
 
 
 def _blocks(pages: list[list[str]]) -> list[list[str]]:

@@ -16,6 +16,7 @@ from watcher.analysis.compare import Comparison, compare, meeting_side
 from watcher.analysis.statement import Statement
 from watcher.analysis.summary import build_summary
 from watcher.archive import Analyzer, Archive
+from watcher.attachments import is_pdf
 from watcher.config import Settings
 from watcher.decode import decode_body
 from watcher.display import print_comparison, print_statement
@@ -29,20 +30,40 @@ _BINARY_REPLACEMENT_SHARE = 0.01
 
 
 def _fetch(url: str, settings: Settings) -> Document:
+    from watcher.attachments import fetch_pdf, looks_like_pdf_url
     from watcher.fetch import Fetcher
 
     async def get() -> Any:
         async with Fetcher(settings.fetch) as fetcher:
-            return await fetcher.get(url, spacing=0)
+            if looks_like_pdf_url(url):
+                return await fetch_pdf(fetcher, url, spacing=0)
+            result = await fetcher.get(url, spacing=0)
+            if result.ok and (result.text or "").lstrip().startswith("%PDF-"):
+                # A PDF behind an address that does not say so: read again, as bytes.
+                return await fetch_pdf(fetcher, result.final_url, spacing=0)
+            return result
 
     result = asyncio.run(get())
+    if isinstance(result, bytes):
+        return _pdf_document(result, url, url)
+    if isinstance(result, str):
+        raise UserError(f"cannot fetch {url}: {result}")
     if not result.ok:
         raise UserError(f"cannot fetch {result.url}: {result.status.value}: {result.error}")
     return document_from_html(result.text or "", result.final_url)
 
 
+def _pdf_document(data: bytes, url: str, target: str) -> Document:
+    from watcher.pdf import PdfError, document_from_pdf
+
+    try:
+        return document_from_pdf(data, url)
+    except PdfError as exc:
+        raise UserError(f"{target}: {exc}") from None
+
+
 def load_document(target: str, settings: Settings) -> Document:
-    """A Document from a URL, an HTML file or a text file; UserError for anything else."""
+    """A Document from a URL, an HTML, text or PDF file; UserError for anything else."""
     if _URL.match(target):
         from urllib.parse import urlsplit
 
@@ -64,6 +85,9 @@ def load_document(target: str, settings: Settings) -> Document:
         raise UserError(f"cannot read {target}: {exc.strerror}") from None
     if not data.strip():
         raise UserError(f"{target} is empty")
+    url = path.resolve().as_uri()
+    if is_pdf(data):
+        return _pdf_document(data, url, target)
     if b"\x00" in data[:8192]:
         raise UserError(f"{target} is a binary file, not HTML or text")
     decoded = decode_body(data, None)
@@ -72,7 +96,6 @@ def load_document(target: str, settings: Settings) -> Document:
         and decoded.text.count("\ufffd") > len(decoded.text) * _BINARY_REPLACEMENT_SHARE
     ):
         raise UserError(f"{target} is not text in any encoding jucip-watch knows")
-    url = path.resolve().as_uri()
     if looks_like_html(decoded.text):
         return document_from_html(decoded.text, url)
     return document_from_text(decoded.text, url)
