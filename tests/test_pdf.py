@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 from cases_corpus import load_cases
 from pdf_render import render
+from poll_helpers import FIXTURES, NEW_RELEASE, add_new_meti_release, check, meti_only, read_store
 
+from replay import ReplayServer, Route
 from watcher.analysis.pages import reflow
+from watcher.analysis.summary import EventSummary
 from watcher.archive import Analyzer
 from watcher.config import settings_from_dict
 from watcher.pdf import PdfError, document_from_pdf, pdf_text
@@ -131,3 +134,46 @@ def test_a_damaged_pdf_is_one_line_of_error(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
     with pytest.raises(PdfError):
         pdf_text(b"<html>not a pdf</html>")
+
+
+ATTACHED_PDF = "/press/2024/04/20240411001-1.pdf"
+MISSING_PDF = "/press/2024/04/20240411001-2.pdf"
+
+
+def test_a_polled_release_brings_its_pdf_joint_statement_into_its_event(
+    tmp_path: Path, sites: dict[str, ReplayServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """METI's release links its joint statement as a PDF (関連資料): fetched through the one
+    fetcher, read, judged as a document of the same meeting and archived in its event; a PDF
+    that fails to come, and one on another site, are left out."""
+    config = meti_only(tmp_path, sites)
+    meti = sites["meti"]
+    check(config, capsys)  # the baseline
+    add_new_meti_release(meti)
+    page = (FIXTURES / "new_release_ja.html").read_text(encoding="utf-8")
+    related = (
+        '<h2 class="line">関連資料</h2><ul class="linkE">'
+        f'<li><a href="{ATTACHED_PDF}">共同声明（仮訳）（PDF形式：120KB）</a></li>'
+        f'<li><a href="{MISSING_PDF}">参考資料（PDF形式：80KB）</a></li>'
+        '<li><a href="https://www.example.org/other.pdf">他サイト</a></li></ul>'
+    )
+    meti.add(NEW_RELEASE, Route(body=page.replace("<h2", related + "<h2", 1).encode("utf-8")))
+    case = next(c for c in PDF_CASES if c.lang == "ja")
+    statement = render(paragraphs(reflow(case.text)), header=case.pdf_header or "")
+    meti.add(ATTACHED_PDF, Route(body=statement, content_type="application/pdf"))
+    code, report = check(config, capsys)
+    assert code == 0 and len(report["releases"]) == 1
+    assert len(meti.requests_to(ATTACHED_PDF)) == 1 and len(meti.requests_to(MISSING_PDF)) == 1
+    with read_store(tmp_path / "db.sqlite3") as store:
+        release = store.document_by_url(meti.url(NEW_RELEASE))
+        pdf = store.document_by_url(meti.url(ATTACHED_PDF))
+        assert release is not None and pdf is not None and release.event_id == pdf.event_id
+        assert store.document_by_url(meti.url(MISSING_PDF)) is None
+        assert pdf.statement is not None and pdf.statement["kind"] == "joint-statement"
+        event = store.event(release.event_id)  # type: ignore[arg-type]
+    assert event is not None and event.summary is not None
+    summary = EventSummary.from_dict(event.summary)
+    assert [v.url for v in summary.versions] == [meti.url(NEW_RELEASE), meti.url(ATTACHED_PDF)]
+    # The statement names AI, the release does not: the meeting's topics are both documents'.
+    assert "artificial-intelligence" in summary.topics
+    assert summary.comparison is not None and summary.comparison.scope == "meeting"

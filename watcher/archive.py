@@ -80,13 +80,16 @@ class Analyzer:
 
         return load_taxonomy(self._topics)
 
-    def judge(self, doc: Document, *, series: str | None = None) -> Judgement:
+    def judge(
+        self, doc: Document, *, series: str | None = None, part_of: str | None = None
+    ) -> Judgement:
         """Judge a release once (see `watcher.analysis.extract.judge`); `series` files a text
-        that names no watched series under that one (`import --series`)."""
+        that names no watched series under that one (`import --series`); `part_of` judges an
+        attachment of a release of that series as a document of its meeting."""
         from watcher.analysis.extract import judge
 
         detection, statement = judge(
-            doc, taxonomy=self.taxonomy, catalog=self.catalog, series=series
+            doc, taxonomy=self.taxonomy, catalog=self.catalog, series=series, part_of=part_of
         )
         return Judgement(detection, statement)
 
@@ -224,10 +227,17 @@ class Archive:
         origin: str,
         baseline: bool,
         now: datetime,
+        event_id: int | None = None,
     ) -> Archived:
-        """Store a relevant document (and its event) in the caller's transaction."""
-        event_id, new_event = None, False
-        if judgement.detection.relevance is Relevance.PRIMARY:
+        """Store a relevant document (and its event) in the caller's transaction. `event_id`
+        files it in that event whatever its own meeting reads (a release's attachment)."""
+        new_event = False
+        if event_id is not None:
+            key = _meeting_key(judgement, doc)
+            self.store.fill_event(
+                event_id, ordinal=key.ordinal, level=key.level, meeting_date=key.meeting_date
+            )
+        elif judgement.detection.relevance is Relevance.PRIMARY:
             event_id, new_event = self._event_for(doc, judgement, baseline=baseline, now=now)
         doc_id = self.store.save_document(
             url=doc.url,

@@ -29,7 +29,12 @@ def document_lang(doc: Document) -> str:
 
 
 def judge(
-    doc: Document, *, taxonomy: Taxonomy, catalog: SeriesCatalog, series: str | None = None
+    doc: Document,
+    *,
+    taxonomy: Taxonomy,
+    catalog: SeriesCatalog,
+    series: str | None = None,
+    part_of: str | None = None,
 ) -> tuple[Detection, Statement]:
     """The one judgement of a release: what detection says, and the statement extracted from it.
 
@@ -37,13 +42,17 @@ def judge(
     about a watched series (primary) also its meeting and commitments. `series` is the user's
     word for a text that names none (`import --series`, the way gaps are filled by hand): the
     release is then a primary one of that series, extracted in full. A text that names a series
-    keeps what detection found.
+    keeps what detection found. `part_of` is the series of the release a document is attached
+    to (a PDF in METI's 関連資料): a document of that meeting, so primary of it unless its own
+    text says it is about a meeting of its own.
     """
     doc = readable(doc)
     kind = document_kind(doc.title, doc.text, doc.url)
     detection = detect(doc.title, doc.text, catalog, kind=kind)
     if not detection.relevant and series is not None:
         detection = Detection.filed_under(series)
+    if part_of is not None and detection.relevance is not Relevance.PRIMARY:
+        detection = Detection.filed_under(part_of)
     return detection, extract_statement(
         doc, detection, taxonomy=taxonomy, catalog=catalog, kind=kind
     )
