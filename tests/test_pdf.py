@@ -177,3 +177,20 @@ def test_a_polled_release_brings_its_pdf_joint_statement_into_its_event(
     # The statement names AI, the release does not: the meeting's topics are both documents'.
     assert "artificial-intelligence" in summary.topics
     assert summary.comparison is not None and summary.comparison.scope == "meeting"
+
+
+def test_extract_reads_a_pdf_url_and_a_pdf_behind_a_page_address(
+    tmp_path: Path, sites: dict[str, ReplayServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from watcher.cli import main
+
+    config = meti_only(tmp_path, sites)
+    meti = sites["meti"]
+    case = next(c for c in PDF_CASES if c.lang == "ja")
+    data = render(paragraphs(reflow(case.text)), header=case.pdf_header or "")
+    meti.add(ATTACHED_PDF, Route(body=data, content_type="application/pdf"))
+    meti.add("/press/statement", Route(body=data, content_type="application/pdf"))
+    for path in (ATTACHED_PDF, "/press/statement"):
+        assert main(["--config", str(config), "extract", meti.url(path), "--json"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert (out["kind"], out["series"], out["lang"]) == ("joint-statement", ["jucip"], "ja")
