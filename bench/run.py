@@ -3,7 +3,9 @@
 1. bench_poll.py: poll-cycle CPU per source (unchanged and with one new release), the one-off
    `check` process against urlwatch on the same loopback pages (figures also in
    bench/results/poll.json).
-2. bench_analysis.py (when present): extraction throughput and comparison time.
+2. bench_analysis.py (when present): extraction throughput, comparison time, and the
+   meeting-level comparison against a store of archived meetings.
+3. bench_pdf.py (when present): PDF text extraction time per page and reading order.
 
 Extra arguments are passed to bench_poll.py (e.g. `--cycles 20 --no-urlwatch`).
 Exit status: 0 when every benchmark ran (targets are reported, not enforced), else 1.
@@ -32,7 +34,11 @@ def run(script: Path, args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    benchmarks = [(BENCH / "bench_poll.py", argv), (BENCH / "bench_analysis.py", [])]
+    benchmarks = [
+        (BENCH / "bench_poll.py", argv),
+        (BENCH / "bench_analysis.py", []),
+        (BENCH / "bench_pdf.py", []),
+    ]
     failed = []
     for script, args in benchmarks:
         if not script.exists():
