@@ -108,6 +108,11 @@ def test_readout_whose_title_hides_the_series() -> None:
             "Q：先週の日米商務・産業パートナーシップ（JUCIP）閣僚会合の成果は。\n\n"
             "A：半導体分野での協力を確認しました。",
         ),
+        # The title names the series, but the occasion is a call.
+        (
+            "Readout of Secretary Raimondo's Call with Minister Saito on JUCIP Cooperation",
+            "Today, Secretary Raimondo spoke with Minister Saito about cooperation under JUCIP.",
+        ),
         (
             "Minister Nishimura Visits the United States",
             "Minister Nishimura visited Washington, D.C. from January 4 to 7.\n\n"
@@ -220,6 +225,12 @@ def test_a_japan_uk_release_that_names_the_epcc_is_a_mention_of_it_only() -> Non
     ],
 )
 def test_releases_about_the_meeting_whatever_their_title(title: str, text: str) -> None:
+    assert detect(title, text, CATALOG).relevance is Relevance.PRIMARY
+
+
+def test_a_trip_whose_title_names_the_series_meeting_is_about_it() -> None:
+    title = "Minister Saito Visits Washington and Holds the Fifth JUCIP Ministerial Meeting"
+    text = "Minister Saito visited Washington from March 2 to 4."
     assert detect(title, text, CATALOG).relevance is Relevance.PRIMARY
 
 

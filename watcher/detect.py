@@ -15,8 +15,8 @@ A name counts as the meeting only with a meeting word beside it and no reference
 ("since its first ministerial meeting", "the next JUCIP ministerial", "under JUCIP", "the outcomes
 of the EPCC meeting last November"). A release whose title reports a call, a courtesy call, a trip
 or a minister's own press conference is a mention unless its title names the series' meeting
-(rule 1), and so is commentary. Everything else that names a series is a mention. The patterns
-live in watcher/data/detect.toml.
+itself (a meeting word beside the name), and so is commentary. Everything else that names a
+series is a mention. The patterns live in watcher/data/detect.toml.
 """
 
 from __future__ import annotations
@@ -220,11 +220,15 @@ def _about(
     cues = _cues()
     title = _Span(0, title_end)
     found: list[str] = []
+    in_title = _within(occs, title)
+    if cues.other_occasion.search(folded[:title_end]):
+        # "Readout of the Secretary's Call with the Minister on JUCIP" is a call: only a title
+        # that names the series' meeting itself makes such a release about the meeting.
+        found += [o.series for o in in_title if _as_meeting(folded, o, title)]
+        return list(dict.fromkeys(found))
     if cues.title_event.search(folded[:title_end]):
-        found += [o.series for o in _within(occs, title) if not _referenced(folded, o, title)]
+        found += [o.series for o in in_title if not _referenced(folded, o, title)]
     if not found:
-        if cues.other_occasion.search(folded[:title_end]):
-            return []
         if cues.commentary.search(folded[:4000]):
             return []
         opening = _opening(paragraphs, kind == "press-conference")

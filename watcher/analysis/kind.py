@@ -50,6 +50,7 @@ class _Cues:
     joint_title: re.Pattern[str]
     ministry_verbs: re.Pattern[str]
     joint_body: re.Pattern[str]
+    joint_heading: re.Pattern[str]
     note_title: re.Pattern[str]
     note_lead: re.Pattern[str]
     readout_title: re.Pattern[str]
@@ -81,6 +82,7 @@ def _cues() -> _Cues:
         joint_title=_any(js["title"]),
         ministry_verbs=_any(js["ministry_verbs"]),
         joint_body=_any(js["body"]),
+        joint_heading=re.compile(js["heading"]),
         note_title=_any(mn["title"]),
         note_lead=_any(mn["lead"]),
         readout_title=_any(ro["title"]),
@@ -150,6 +152,8 @@ def document_kind(title: str, text: str, url: str = "") -> str:
     ):
         return "joint-statement"
     if any(cues.joint_body.search(p) for p in opening[:2]):
+        return "joint-statement"
+    if any(cues.joint_heading.match(p) for p in opening):
         return "joint-statement"
     # The first sentence of substance: what the release reports, and in which tense.
     lead = next((p for p in raw if len(p) >= 60), raw[0] if raw else "")

@@ -30,7 +30,7 @@ _ON_WEEKDAY = re.compile(rf"\b(?:on|this|last)\s+({'|'.join(WEEKDAYS)})\b", re.I
 # A sentence that announces the meeting rather than reports it.
 _AHEAD = re.compile(
     r"\bwill (?:host|hold|meet|convene|co-chair|chair|travel|visit|attend|welcome)\b|"
-    r"開催します|開催する予定|開催予定|出席します|出席する予定"
+    r"開催します|開催されます|開催する予定|開催される予定|開催予定|出席します|出席する予定"
 )
 _VIRTUAL = re.compile(r"\b(?:virtually|by video ?conference|videoconference|online)\b|オンライン")
 _JA_PLACE = re.compile(r"(?:^|[、,\s])(?P<place>[^\s、。,]{2,24}?)(?:において|にて)")
