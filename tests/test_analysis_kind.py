@@ -96,3 +96,16 @@ def test_a_ministry_release_that_quotes_the_joint_statement_is_the_ministry_rele
     title = "経済産業大臣が米国商務長官と日米商務・産業パートナーシップ閣僚会合を開催しました"
     text = "閣僚会合を開催しました。会合後、以下の共同声明を発出しました。\n\n（共同声明仮訳）"
     assert document_kind(title, text) == "ministry-release"
+
+
+def test_a_heading_or_frame_makes_a_statement_unless_the_title_reports_the_meeting() -> None:
+    heading = "Joint Statement\n\nMay 4, 2027\n\nThe Secretary and the Minister met in Tokyo."
+    assert document_kind("First Ministerial Meeting of the Partnership", heading) == (
+        "joint-statement"
+    )
+    assert document_kind("Minister Yamada Holds the First Ministerial Meeting", heading) == (
+        "ministry-release"
+    )
+    title = "経済産業大臣が米国商務長官と閣僚会合を開催しました"
+    quoted = "共同声明（仮訳）\n\n両閣僚は協力を確認した。"
+    assert document_kind(title, quoted) == "ministry-release"

@@ -32,16 +32,17 @@ def looks_like_pdf_url(url: str) -> bool:
         return False
 
 
-def same_site_pdfs(links: Iterable[str], page_url: str) -> tuple[str, ...]:
-    """The PDF links on the page's own site (registrable domain), first ones first, once each."""
+def same_site_pdfs(links: Iterable[tuple[str, str]], page_url: str) -> dict[str, str]:
+    """The (URL, link text) PDF links on the page's own site (registrable domain), first ones
+    first, once each, as URL -> text."""
     from watcher.outcomes import parse_url, same_site
 
     try:
         page = parse_url(page_url)
     except ValueError:
-        return ()
-    out: list[str] = []
-    for link in links:
+        return {}
+    out: dict[str, str] = {}
+    for link, text in links:
         if not looks_like_pdf_url(link) or link in out:
             continue
         try:
@@ -49,8 +50,10 @@ def same_site_pdfs(links: Iterable[str], page_url: str) -> tuple[str, ...]:
         except ValueError:
             continue
         if same_site(page, target):
-            out.append(link)
-    return tuple(out[:MAX_ATTACHMENTS])
+            out[link] = text
+        if len(out) == MAX_ATTACHMENTS:
+            break
+    return out
 
 
 async def fetch_pdf(fetcher: Fetcher, url: str, *, spacing: float) -> bytes | str:

@@ -274,8 +274,9 @@ _MAIN_SELECTORS = (
 )
 
 
-def pdf_links(node: Tag, base: str) -> tuple[str, ...]:
-    """The PDFs a page links on its own site, in page order (`watcher.attachments`)."""
+def pdf_links(node: Tag, base: str) -> dict[str, str]:
+    """The PDFs a page links on its own site, in page order, with each link's text
+    (`watcher.attachments`)."""
     from urllib.parse import urljoin, urlsplit, urlunsplit
 
     from watcher.attachments import same_site_pdfs
@@ -283,7 +284,8 @@ def pdf_links(node: Tag, base: str) -> tuple[str, ...]:
     links = []
     for a in node.select("a[href]"):
         parts = urlsplit(urljoin(base, str(a["href"]).strip()))
-        links.append(urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, "")))
+        url = urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
+        links.append((url, element_text(a)))
     return same_site_pdfs(links, base)
 
 
@@ -342,5 +344,5 @@ def generic_document(html: str, url: str, lang: str | None = None) -> Document:
         text=text,
         lang=lang or page_lang(soup, text),
         date=found[1] if found else None,
-        attachments=pdf_links(body, url) if body is not None else (),
+        attachments=pdf_links(body, url) if body is not None else {},
     )

@@ -60,8 +60,9 @@ class Document:
     starting with "- " (indented two spaces per nesting level). Page chrome (navigation,
     breadcrumbs, footers, related links, contact blocks) is already removed by the adapter.
     `alternates` maps a language code to the URL of the same release in that language
-    (METI English pages link back to the Japanese original). `attachments` are the PDFs the
-    page links on its own site (METI's 関連資料: the joint statement and its translation).
+    (METI English pages link back to the Japanese original). `attachments` maps the URL of each
+    PDF the page links on its own site (METI's 関連資料: the joint statement, its translation)
+    to the link's text.
     """
 
     url: str
@@ -70,4 +71,4 @@ class Document:
     lang: str
     date: date | None = None
     alternates: dict[str, str] = field(default_factory=dict)
-    attachments: tuple[str, ...] = ()
+    attachments: dict[str, str] = field(default_factory=dict)

@@ -434,7 +434,7 @@ class Poller:
         from watcher.pdf import PdfError, document_from_pdf
 
         out = []
-        for url in doc.attachments:
+        for url, link_text in doc.attachments.items():
             if self.store.document_by_url(url) is not None:
                 continue
             data = await fetch_pdf(self.fetcher, url, spacing=self.settings.spacing_of(cfg))
@@ -442,7 +442,9 @@ class Poller:
                 if isinstance(data, str):
                     raise PdfError(data)
                 # pdfminer is pure Python: a long PDF must not stall the other sources' polls.
-                part = await asyncio.to_thread(document_from_pdf, data, url, posted=doc.date)
+                part = await asyncio.to_thread(
+                    document_from_pdf, data, url, title=link_text, posted=doc.date
+                )
             except PdfError as exc:
                 log.warning("source %s: attachment %s of %s: %s", cfg.name, url, doc.url, exc)
                 continue

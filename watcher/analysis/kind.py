@@ -147,13 +147,14 @@ def document_kind(title: str, text: str, url: str = "") -> str:
         or cues.speaker.match(first)
     ):
         return "remarks"
-    if cues.joint_title_start.search(t) or (
-        cues.joint_title.search(t) and not cues.ministry_verbs.search(t)
+    reports = bool(cues.ministry_verbs.search(t))  # "... Holds ...", "...を開催しました"
+    if cues.joint_title_start.search(t) or (cues.joint_title.search(t) and not reports):
+        return "joint-statement"
+    # A release whose title reports the meeting stays the ministry's, whatever it quotes.
+    if not reports and (
+        any(cues.joint_body.search(p) for p in opening[:2])
+        or any(cues.joint_heading.match(p) for p in opening)
     ):
-        return "joint-statement"
-    if any(cues.joint_body.search(p) for p in opening[:2]):
-        return "joint-statement"
-    if any(cues.joint_heading.match(p) for p in opening):
         return "joint-statement"
     # The first sentence of substance: what the release reports, and in which tense.
     lead = next((p for p in raw if len(p) >= 60), raw[0] if raw else "")
