@@ -385,9 +385,12 @@ def _merged_meeting(statements: Sequence[Statement]) -> Meeting | None:
 def _distinct(commitments: Iterable[Commitment], lang: str) -> tuple[Commitment, ...]:
     """Commitments of one language without repeats (a ministry's page quotes the statement)."""
     kept: list[Commitment] = []
+    texts: set[str] = set()
     for c in commitments:
-        if all(similarity(c, lang, k, lang) < DUPLICATE for k in kept):
+        # The same text (one statement archived from two addresses) is the cheap, common case.
+        if c.text not in texts and all(similarity(c, lang, k, lang) < DUPLICATE for k in kept):
             kept.append(c)
+        texts.add(c.text)
     return tuple(kept)
 
 
