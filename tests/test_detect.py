@@ -108,6 +108,11 @@ def test_readout_whose_title_hides_the_series() -> None:
             "Q：先週の日米商務・産業パートナーシップ（JUCIP）閣僚会合の成果は。\n\n"
             "A：半導体分野での協力を確認しました。",
         ),
+        (
+            "外務大臣会見記録",
+            "冒頭発言\n\n本日は特にありません。\n\n【記者】日米経済版「2+2」閣僚会合の成果は。\n\n"
+            "【大臣】協力を確認しました。\n\n【記者】次の質問です。",
+        ),
         # The title names the series, but the occasion is a call.
         (
             "Readout of Secretary Raimondo's Call with Minister Saito on JUCIP Cooperation",
@@ -211,6 +216,11 @@ def test_a_japan_uk_release_that_names_the_epcc_is_a_mention_of_it_only() -> Non
             "SECRETARY BLINKEN: We have just concluded the third meeting of the U.S.-Japan "
             "Economic Policy Consultative Committee.\n\nQUESTION: On Taiwan, first.\n\n"
             "SECRETARY BLINKEN: Our policy has not changed.\n\nQUESTION: And China?",
+        ),
+        (
+            "日米経済版「2+2」閣僚会合後の共同記者会見",
+            "【外務大臣】本日、日米経済政策協議委員会（経済版「2+2」）閣僚会合を開催しました。\n\n"
+            "【記者】質問です。\n\n【外務大臣】回答です。\n\n【記者】もう一つ伺います。",
         ),
         (
             "Secretary Raimondo To Host Minister Saito",
