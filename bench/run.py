@@ -5,7 +5,10 @@
    bench/results/poll.json).
 2. bench_analysis.py (when present): extraction throughput, comparison time, and the
    meeting-level comparison against a store of archived meetings.
-3. bench_pdf.py (when present): PDF text extraction time per page and reading order.
+3. bench_transport.py: Telegram splitting, and one alert fanned out to 1,000 Telegram chats and
+   1,000 email recipients through the loopback peers.
+4. bench_report.py: `report` on the bundled history and on ~100 meetings.
+5. bench_pdf.py (when present): PDF text extraction time per page and reading order.
 
 Extra arguments are passed to bench_poll.py (e.g. `--cycles 20 --no-urlwatch`).
 Exit status: 0 when every benchmark ran (targets are reported, not enforced), else 1.
@@ -37,6 +40,8 @@ def main(argv: list[str]) -> int:
     benchmarks = [
         (BENCH / "bench_poll.py", argv),
         (BENCH / "bench_analysis.py", []),
+        (BENCH / "bench_transport.py", []),
+        (BENCH / "bench_report.py", []),
         (BENCH / "bench_pdf.py", []),
     ]
     failed = []

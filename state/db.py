@@ -12,6 +12,7 @@ group (an outbox, subscribers) is a migration, a module and one more base of `St
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -33,6 +34,9 @@ __all__ = [
     "to_date",
     "to_json",
     "to_time",
+    "unwritable",
+    "writable",
+    "write_problem",
 ]
 
 MEMORY = Path(":memory:")
@@ -115,6 +119,59 @@ def _readonly_snapshot(path: Path) -> sqlite3.Connection:
     return snapshot
 
 
+def writable(path: Path) -> bool:
+    """Can this user create or change the file at `path` (and SQLite its -wal and -shm beside
+    it)? The nearest existing folder must be writable, and the file too if it exists."""
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not os.access(folder, os.W_OK):
+        return False
+    return not path.exists() or os.access(path, os.W_OK)
+
+
+def unwritable(what: str, path: Path, reason: str) -> str:
+    """The one line for a data directory this user cannot write: the setting, and what to do."""
+    return (
+        f"cannot write {what} {path} ({reason}): the folder {path.parent} must be writable by "
+        f"this user (uid {os.getuid()}); fix its owner or permissions (in Docker: the /data "
+        "volume), or set storage.database in the config to a writable place"
+    )
+
+
+def write_problem(path: Path, timeout: float = 10.0) -> str | None:
+    """Why the existing database at `path` would refuse a write, or None when it takes one.
+
+    Takes the write lock (BEGIN IMMEDIATE) and rolls back at once: nothing is changed, and no
+    migration runs (a health check must not upgrade the schema under a running daemon). A
+    writer holding the lock longer than `timeout` counts as a problem: transactions are short.
+    """
+    if not path.exists():
+        return f"no database at {path} yet: start `jucip-watch run` or run `jucip-watch check`"
+    if not writable(path):
+        return unwritable("the database", path, "permission denied")
+    from urllib.parse import quote
+
+    try:
+        conn = sqlite3.connect(
+            f"file:{quote(str(path.resolve()))}?mode=rw", uri=True, timeout=timeout
+        )
+    except sqlite3.Error as exc:
+        return f"cannot open database {path}: {exc}"
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return f"database {path} stayed locked by a writer for over {timeout:g} s"
+        return unwritable("the database", path, str(exc))
+    except sqlite3.DatabaseError as exc:
+        return f"cannot use database {path}: {exc}"
+    finally:
+        conn.close()
+    return None
+
+
 def _migrations() -> list[tuple[int, str]]:
     folder = resources.files("state").joinpath("migrations")
     found = []
@@ -166,9 +223,11 @@ class Database(Tables):
                 store._check_version(readonly=True)
             return store
         except sqlite3.DatabaseError as exc:
+            if not readonly and not writable(path):
+                raise StoreError(unwritable("the database", path, str(exc))) from None
             raise StoreError(f"cannot use database {path}: {exc}") from None
         except OSError as exc:
-            raise StoreError(f"cannot create database {path}: {exc.strerror or exc}") from None
+            raise StoreError(unwritable("the database", path, exc.strerror or str(exc))) from None
 
     @classmethod
     def in_memory(cls) -> Self:
