@@ -3,12 +3,14 @@
 1. bench_poll.py: poll-cycle CPU per source (unchanged and with one new release), the one-off
    `check` process against urlwatch on the same loopback pages (figures also in
    bench/results/poll.json).
-2. bench_analysis.py (when present): extraction throughput and comparison time.
+2. bench_analysis.py (when present): extraction throughput, comparison time, and the
+   meeting-level comparison against a store of archived meetings.
 3. bench_transport.py: Telegram splitting, and one alert fanned out to 1,000 Telegram chats and
    1,000 email recipients through the loopback peers.
 4. bench_report.py: `report` on the bundled history and on ~100 meetings.
 5. bench_outbox.py: the same fan-out as 3 through the outbox (rows queued in one transaction,
    the dispatcher rendering, sending and recording each), and its overhead over the transport.
+6. bench_pdf.py (when present): PDF text extraction time per page and reading order.
 
 Extra arguments are passed to bench_poll.py (e.g. `--cycles 20 --no-urlwatch`).
 Exit status: 0 when every benchmark ran (targets are reported, not enforced), else 1.
@@ -43,6 +45,7 @@ def main(argv: list[str]) -> int:
         (BENCH / "bench_transport.py", []),
         (BENCH / "bench_report.py", []),
         (BENCH / "bench_outbox.py", []),
+        (BENCH / "bench_pdf.py", []),
     ]
     failed = []
     for script, args in benchmarks:

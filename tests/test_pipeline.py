@@ -104,7 +104,8 @@ def test_new_release_is_reported_and_compared_with_history(
     assert comparison["old"]["meeting"]["ordinal"] == 2
     assert "critical-minerals" in comparison["new_topics"]
     assert "semiconductors" in comparison["continued_topics"]
-    assert "telecommunications" in comparison["dropped_topics"]
+    # A short METI release against the full joint statement: not in the summary, not dropped.
+    assert comparison["caveat"] and "telecommunications" in comparison["not_in_summary"]
 
 
 def test_later_english_version_joins_the_japanese_event(
