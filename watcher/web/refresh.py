@@ -15,6 +15,7 @@ import logging
 import os
 from pathlib import Path
 
+from state.db import StoreError
 from watcher.config import Settings
 from watcher.errors import UserError
 
@@ -82,7 +83,7 @@ class TrackerRefresher:
             written = await asyncio.to_thread(
                 write_tracker, self.settings, self.folder, base_url=self.base_url
             )
-        except (UserError, OSError) as exc:
+        except (UserError, StoreError, OSError) as exc:
             self._report(str(exc))
             return False
         except Exception as exc:  # a bug: keep serving what was written before
