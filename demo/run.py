@@ -35,7 +35,8 @@ from replay.loopback import SITES, config_text  # noqa: E402
 from replay.smtp import SmtpServer  # noqa: E402
 from replay.telegram_api import Message, TelegramAPI  # noqa: E402
 
-OUT = ROOT / "demo-output"
+# Where it writes; the demo test points it elsewhere.
+OUT = Path(os.environ.get("JUCIP_DEMO_OUT") or ROOT / "demo-output").resolve()
 PAGES = ROOT / "tests" / "fixtures"  # the new release's pages, shared with the tests
 HISTORY = ROOT / "watcher" / "data" / "history"
 READER = "reader@example.org"
@@ -84,6 +85,10 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def heading(number: int, title: str) -> None:
@@ -166,7 +171,7 @@ def show_telegram(messages: list[Message], label: str) -> None:
         where = "channel" if str(m.chat_id).startswith("-") else "chat"
         path = folder / f"{n:02d}-{label}-{where}{m.chat_id}.txt"
         path.write_text(m.text + "\n", encoding="utf-8")
-        saved = f"{DIM}(saved as {path.relative_to(ROOT)}){RESET}"
+        saved = f"{DIM}(saved as {shown(path)}){RESET}"
         if i:
             say(f"{BOLD}Telegram {where} {m.chat_id}{RESET}: the same message {saved}")
             continue
@@ -187,7 +192,7 @@ def show_mail(mails: list[EmailMessage], label: str, *, lines: int = 14) -> None
         text = mail.get_body(("plain",))
         if html is not None:
             stem.with_suffix(".html").write_text(html.get_content(), encoding="utf-8")  # type: ignore[attr-defined]
-        saved = f"{stem.relative_to(ROOT)}.eml and .html"
+        saved = f"{shown(stem)}.eml and .html"
         say(f"{BOLD}Email to {mail['To']}{RESET} {DIM}(saved as {saved}){RESET}")
         for header in ("Subject", "From", "List-Unsubscribe", "In-Reply-To"):
             if mail[header]:
@@ -270,7 +275,7 @@ def main() -> int:
     finally:
         demo.stop()
     print(f"\n{BOLD}Done in {time.monotonic() - started:.0f} s.{RESET} Everything the channels "
-          f"received, the tracker and the feed are in {OUT.relative_to(ROOT)}/.")  # fmt: skip
+          f"received, the tracker and the feed are in {shown(OUT)}/.")  # fmt: skip
     return 0
 
 
