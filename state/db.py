@@ -12,7 +12,9 @@ group (an outbox, subscribers) is a migration, a module and one more base of `St
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields
@@ -90,29 +92,33 @@ class RowMap(Generic[T]):
         return [self.load(r) for r in rows]
 
 
-def _readonly_snapshot(path: Path) -> sqlite3.Connection:
-    """A consistent in-memory copy of the database, taken without writing anything.
+def _reader(path: Path) -> sqlite3.Connection:
+    """A read-only connection to the database file in place, holding one snapshot for its life.
 
-    Readers (`history`, `sources`, `check --dry-run`) must not create SQLite's -wal/-shm side
-    files, and a dry run holds its store for a whole pass while another process may commit.
-    So: with no -wal file beside the real file, no writer is active and the file is opened
-    immutable; otherwise plain read-only (the side files exist already). Either way the content
-    is copied into memory at once and the file closed: the reader works on a snapshot (which a
-    dry run may write to: nothing reaches the file).
+    Readers (`history`, `sources`, `compare`) must neither copy the database (it grows without
+    bound) nor leave SQLite's -wal/-shm side files behind when no writer runs; and a writer may
+    start and commit while they read. So SQLite's own WAL protocol does the work, never
+    `immutable`: with a -wal beside the real file a writer is active (or died), and the reader
+    opens read-only through the side files it finds. With none, no connection is open: the reader
+    opens read-write, made read-only by `query_only`, because SQLite's last connection removes
+    the side files on close only if it could write (it has nothing to write back: the WAL it
+    created is empty unless a writer committed meanwhile). `BEGIN` plus a first read pins one
+    consistent snapshot until close.
     """
     from urllib.parse import quote
 
     real = path.resolve()  # SQLite keeps the -wal beside the real file, not beside a symlink
-    uri = f"file:{quote(str(real))}?mode=ro"
-    if not Path(str(real) + "-wal").exists():
-        uri += "&immutable=1"
-    source = sqlite3.connect(uri, uri=True, isolation_level=None)
+    mode = "ro" if Path(str(real) + "-wal").exists() else "rw"
+    conn = sqlite3.connect(f"file:{quote(str(real))}?mode={mode}", uri=True, isolation_level=None)
     try:
-        snapshot = sqlite3.connect(":memory:", isolation_level=None)
-        source.backup(snapshot)
-    finally:
-        source.close()
-    return snapshot
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA query_only=ON")
+        conn.execute("BEGIN")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -136,22 +142,24 @@ class Database(Tables):
         conn.row_factory = sqlite3.Row
         self.conn = conn
         self.path = path
+        self._scratch: Path | None = None  # a throwaway copy's folder, removed on close
 
     # -- opening --------------------------------------------------------------------------------
     @classmethod
     def open(cls, path: Path, *, readonly: bool = False) -> Self:
         """Open (creating and migrating if needed) the database at `path`.
 
-        `readonly` gives an in-memory snapshot of an existing database (see `_readonly_snapshot`).
+        `readonly` reads an existing database in place, as one snapshot (see `_reader`).
         """
         path = Path(path)
+        conn: sqlite3.Connection | None = None
         try:
             if readonly:
                 if not path.exists():
                     raise StoreError(
                         f"no database at {path} yet: run `jucip-watch check` first to create it"
                     )
-                conn = _readonly_snapshot(path)
+                conn = _reader(path)
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(path, isolation_level=None, timeout=30)
@@ -165,10 +173,14 @@ class Database(Tables):
             else:
                 store._check_version(readonly=True)
             return store
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot use database {path}: {exc}") from None
-        except OSError as exc:
-            raise StoreError(f"cannot create database {path}: {exc.strerror or exc}") from None
+        except BaseException as exc:
+            if conn is not None:
+                conn.close()  # a reader's snapshot would hold the file for the next writer
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StoreError(f"cannot use database {path}: {exc}") from None
+            if isinstance(exc, OSError):
+                raise StoreError(f"cannot create database {path}: {exc.strerror or exc}") from None
+            raise
 
     @classmethod
     def in_memory(cls) -> Self:
@@ -180,13 +192,36 @@ class Database(Tables):
 
     @classmethod
     def throwaway(cls, path: Path) -> Self:
-        """A writable copy of the database at `path` (or an empty store when there is none)
-        that lives in memory only: `check --dry-run` runs the real poll against it, and neither
-        the file nor its directory is touched."""
-        return cls.open(path, readonly=True) if Path(path).exists() else cls.in_memory()
+        """A writable copy of the database at `path` (or an empty store when there is none):
+        `check --dry-run` runs the real poll against it, and the real file is never written.
+
+        The copy is a file in a temporary folder, removed on close: an archive grows without
+        bound, so it is not held in memory. It is taken through a reader, so a writer that
+        commits meanwhile is safe.
+        """
+        if not Path(path).exists():
+            return cls.in_memory()
+        scratch = Path(tempfile.mkdtemp(prefix="jucip-watch-dry-run-"))
+        try:
+            copy = scratch / "copy.sqlite3"
+            with cls.open(path, readonly=True) as source:
+                target = sqlite3.connect(copy)
+                try:
+                    source.conn.backup(target)
+                finally:
+                    target.close()
+            store = cls.open(copy)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        store.path, store._scratch = Path(path), scratch
+        return store
 
     def close(self) -> None:
         self.conn.close()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
 
     def __enter__(self) -> Self:
         return self

@@ -17,7 +17,7 @@ from watcher.pipeline import CheckReport, Poller
 def open_store(settings: Settings, *, dry_run: bool) -> Store:
     db = settings.storage.database
     if dry_run:
-        # The real pass against a copy in memory: the file is never created or written.
+        # The real pass against a throwaway copy: the file is never created or written.
         return Store.throwaway(db)
     return Store.open(db)
 
