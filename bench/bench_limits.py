@@ -205,9 +205,8 @@ def main(argv: list[str]) -> int:
         f"archive: {args.statements:,} statements, {size:.0f} MB, built in {built:.1f} s; "
         f"side files left by the readers: {', '.join(side) or 'none'}"
     )
-    print(
-        f"\n{'process':<44} {'exit':>7} {'wall s':>8} {'cpu s':>8} {'RSS MB':>8}  first line of stderr"
-    )
+    header = f"{'process':<44} {'exit':>7} {'wall s':>8} {'cpu s':>8} {'RSS MB':>8}"
+    print(f"\n{header}  first line of stderr")
     for r in runs:
         print(r.row())
     hist = [r for r in runs if r.label.startswith("history --json")]
