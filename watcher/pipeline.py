@@ -1,9 +1,10 @@
 """One poll of one source: listing -> new items -> release pages -> judge -> archive.
 
-The order of writes is what makes a crash harmless: new listing items are recorded as pending
-together with the listing's validators; each item is then judged and archived in its own
-transaction. A failed fetch writes nothing but the source's health, so nothing is marked seen that
-was not judged, and a restart resumes with the pending items.
+The order of writes is what makes a crash harmless: new listing items are recorded as pending,
+with whatever body the listing carried, together with the listing's validators; each item is
+then judged and archived in its own transaction. A failed fetch writes nothing but the source's
+health, so nothing is marked seen that was not judged, and a restart resumes with the pending
+items.
 
 A release page that keeps failing is never dropped quietly: watcher/policy.py says when it is
 retried, reported and given up on, and when a failing source is paused or a quiet one stale. A
@@ -256,12 +257,12 @@ class Poller:
         for it in items:
             unique.setdefault(it.key, it)
         items = list(unique.values())
-        known = self.store.known_keys(cfg.name, [i.key for i in items])
         baseline = self.baseline and not (state and state.baseline_done)
+        # The items and what the listing carried of them (an API body, a feed's full text) are
+        # safe before the validators say "seen": a crash then costs nothing, even when the
+        # next poll is answered 304.
         with self.store.transaction():
-            self.store.add_pending(
-                cfg.name, [i for i in items if i.key not in known], baseline=baseline, now=now
-            )
+            self.store.add_pending(cfg.name, items, baseline=baseline, now=now)
             for url, result in fetched:
                 v = result.validators
                 self.store.set_validators(self._validator_key(url), v.etag, v.last_modified, now)
@@ -286,13 +287,7 @@ class Poller:
         for n, pending in enumerate(todo, 1):
             if self.progress:
                 self.progress(cfg.name, n, len(todo))
-            item = by_key.get(pending.key) or ListingItem(
-                url=pending.url,
-                key=pending.key,
-                title=pending.title,
-                date=pending.item_date,
-                lang=adapter.lang,
-            )
+            item = by_key.get(pending.key) or pending.listing_item(adapter.lang)
             doc, failed = await self._document(cfg, adapter, item)
             if doc is not None:
                 self._judge_and_store(cfg, item, doc, pending.baseline, report)

@@ -1,0 +1,132 @@
+"""Kill `jucip-watch check` at many points of one pass, rerun it, and compare the archive with
+an uninterrupted pass: the crash test (tests/test_crash.py) and the soak (bench/soak_crash.py).
+
+The pass is the first one over a fresh database, over every source kind on the recorded sites
+(the loopback config plus an `html` source): migrations, the bundled history, every listing, the
+release pages, judging and archiving. Kill times are spread evenly over the whole time an
+uninterrupted pass takes, from process start to exit, so kills land at start-up, between and
+inside transactions, mid-fetch and mid-analysis alike.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from replay import ReplayServer
+from replay.loopback import config_text
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# The loopback config covers every kind but the CSS-selector one: add it, on METI's English
+# listing (its JUCIP release is also meti-en's, so it must still be archived once).
+_HTML_SOURCE = """
+[[sources]]
+name = "meti-en-html"
+kind = "html"
+url = {url}
+item = "dl.date_sp dd"
+stale_after = "5000d"
+"""
+
+# What must come out the same whatever the kill point: each archived release once, with its
+# relevance, series and baseline flag, grouped into the same meetings.
+Archive = tuple[frozenset[tuple[str, str, str, bool]], frozenset[frozenset[str]]]
+
+
+@dataclass(frozen=True)
+class Kill:
+    at: float  # seconds after the process started
+    progress: tuple[int, int, int]  # items recorded, items judged, documents from the poll
+
+
+def write_config(
+    folder: Path, servers: Mapping[str, ReplayServer], only: tuple[str, ...] = ()
+) -> Path:
+    """Every source kind on the recorded sites (or the `only` ones), database in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "config.toml"
+    text = config_text(servers, database=folder / "db.sqlite3", only=only)
+    if not only:
+        listing = servers["meti"].url("/english/press/category_02.html")
+        text += _HTML_SOURCE.format(url=json.dumps(listing))
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def check_process(config: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "watcher", "--config", str(config), "check", "--json"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+
+
+def run_check(config: Path) -> tuple[int, dict[str, object], float]:
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "watcher", "--config", str(config), "check", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    return done.returncode, json.loads(done.stdout), time.monotonic() - started
+
+
+def archive_of(db: Path) -> Archive:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        docs = conn.execute(
+            "SELECT url, relevance, series, baseline, event_id FROM documents WHERE origin = 'poll'"
+        ).fetchall()
+    finally:
+        conn.close()
+    releases = frozenset((u, r, s, bool(b)) for u, r, s, b, _ in docs)
+    events: dict[int, set[str]] = {}
+    for url, *_, event in docs:
+        if event is not None:
+            events.setdefault(event, set()).add(url)
+    return releases, frozenset(frozenset(urls) for urls in events.values())
+
+
+def progress_of(db: Path) -> tuple[int, int, int]:
+    if not db.exists():
+        return (0, 0, 0)
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'items'").fetchone():
+            return (0, 0, 0)
+        items, judged = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE state = 'done') FROM items"
+        ).fetchone()
+        docs = conn.execute("SELECT count(*) FROM documents WHERE origin = 'poll'").fetchone()[0]
+    finally:
+        conn.close()
+    return (items, judged, docs)
+
+
+def kill_at(config: Path, delay: float) -> Kill | None:
+    """Start a pass and SIGKILL it `delay` seconds in; None if it had finished by then."""
+    proc = check_process(config)
+    started = time.monotonic()
+    time.sleep(max(0.0, started + delay - time.monotonic()))
+    if proc.poll() is not None:
+        return None
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return Kill(time.monotonic() - started, progress_of(config.parent / "db.sqlite3"))
+
+
+def kill_times(duration: float, count: int) -> list[float]:
+    """`count` instants spread evenly over (0, 0.95 x duration): the whole pass."""
+    return [duration * 0.95 * (i + 0.5) / count for i in range(count)]
