@@ -127,6 +127,6 @@ def kill_at(config: Path, delay: float) -> Kill | None:
     return Kill(time.monotonic() - started, progress_of(config.parent / "db.sqlite3"))
 
 
-def kill_times(duration: float, count: int) -> list[float]:
-    """`count` instants spread evenly over (0, 0.95 x duration): the whole pass."""
-    return [duration * 0.95 * (i + 0.5) / count for i in range(count)]
+def spread(count: int) -> list[float]:
+    """`count` fractions of a pass's duration, evenly over (0, 0.95): the whole pass."""
+    return [0.95 * (i + 0.5) / count for i in range(count)]
