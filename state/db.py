@@ -1,5 +1,6 @@
 """The database itself: opening, migrations, transactions, and rows mapped by column name.
 
+No secret reaches the file: the connection redacts every text parameter (`_RedactingConnection`).
 WAL mode so readers (`history`, `sources`) never block the writer; schema versioned by
 `PRAGMA user_version` with SQL migrations in state/migrations/; every multi-row change in one
 transaction, so a process killed at any point leaves either the old or the new state.
@@ -12,10 +13,11 @@ group (an outbox, subscribers) is a migration, a module and one more base of `St
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import date, datetime
@@ -24,12 +26,14 @@ from pathlib import Path
 from typing import Any, Generic, Self, TypeVar
 
 from watcher.dates import iso
+from watcher.secrets import redact
 
 __all__ = [
     "Database",
     "RowMap",
     "StoreError",
     "Tables",
+    "database_exists",
     "from_json",
     "iso",
     "to_date",
@@ -92,6 +96,32 @@ class RowMap(Generic[T]):
         return [self.load(r) for r in rows]
 
 
+def _clean(value: Any) -> Any:
+    return redact(value) if isinstance(value, str) else value
+
+
+class _RedactingConnection(sqlite3.Connection):
+    """A connection through which no secret reaches the file: every text parameter of every
+    statement passes the one redaction rule (watcher/secrets.py) first. Lookups are redacted
+    the same way, so a URL stored redacted is found again by its unredacted form."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        return super().execute(sql, _cleaned(parameters))
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> sqlite3.Cursor:
+        return super().executemany(sql, (_cleaned(p) for p in parameters))
+
+
+def _cleaned(parameters: Any) -> Any:
+    if isinstance(parameters, Mapping):
+        return {k: _clean(v) for k, v in parameters.items()}
+    return tuple(_clean(v) for v in parameters)
+
+
+def _connect(target: str | Path, **kwargs: Any) -> sqlite3.Connection:
+    return sqlite3.connect(target, isolation_level=None, factory=_RedactingConnection, **kwargs)
+
+
 def _reader(path: Path) -> sqlite3.Connection:
     """A read-only connection to the database file in place, holding one snapshot for its life.
 
@@ -109,7 +139,7 @@ def _reader(path: Path) -> sqlite3.Connection:
 
     real = path.resolve()  # SQLite keeps the -wal beside the real file, not beside a symlink
     mode = "ro" if Path(str(real) + "-wal").exists() else "rw"
-    conn = sqlite3.connect(f"file:{quote(str(real))}?mode={mode}", uri=True, isolation_level=None)
+    conn = _connect(f"file:{quote(str(real))}?mode={mode}", uri=True)
     try:
         conn.execute("PRAGMA busy_timeout=30000")
         conn.execute("PRAGMA query_only=ON")
@@ -119,6 +149,27 @@ def _reader(path: Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def database_exists(path: Path) -> bool:
+    """Whether the readers have a database at `path`: False when none was created yet (nothing
+    polled: an empty archive), StoreError when none can ever be there (the path is a
+    directory, lies under a file, or its folder cannot be written), so a broken path is an
+    error rather than an archive that looks empty."""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise StoreError(f"database path {path} is a directory")
+        if path.exists():
+            return True
+        folder = next(p for p in path.absolute().parents if p.exists())
+    except OSError as exc:
+        raise StoreError(f"cannot use database {path}: {exc.strerror or exc}") from None
+    if not folder.is_dir():
+        raise StoreError(f"cannot use database {path}: {folder} is not a directory")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise StoreError(f"cannot use database {path}: {folder} is not writable")
+    return False
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -162,7 +213,7 @@ class Database(Tables):
                 conn = _reader(path)
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+                conn = _connect(path, timeout=30)
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -185,7 +236,7 @@ class Database(Tables):
     @classmethod
     def in_memory(cls) -> Self:
         """An empty, migrated store that vanishes on close (a dry run with no database yet)."""
-        conn = sqlite3.connect(":memory:", isolation_level=None)
+        conn = _connect(":memory:")
         store = cls(conn, MEMORY)
         store._migrate()
         return store

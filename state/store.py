@@ -7,7 +7,7 @@ documents (state/events.py). Import the row types from here.
 
 from __future__ import annotations
 
-from state.db import Database, StoreError
+from state.db import Database, StoreError, database_exists
 from state.events import DocumentRow, EventRow, EventTables
 from state.sources import ItemRow, PollRecord, SourceState, SourceTables
 
@@ -19,6 +19,7 @@ __all__ = [
     "SourceState",
     "Store",
     "StoreError",
+    "database_exists",
 ]
 
 
