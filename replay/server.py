@@ -82,6 +82,9 @@ class ReplayServer:
         self.root = root
         self.routes: dict[str, Route | Handler] = {}
         self.requests: list[RecordedRequest] = []
+        # Called with each request as it arrives, before it is answered (a crash test kills
+        # the client at its n-th request through it).
+        self.on_request: Callable[[RecordedRequest], None] | None = None
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), self._make_handler())
         self._httpd.daemon_threads = True
@@ -179,6 +182,8 @@ class ReplayServer:
                 )
                 with server._lock:
                     server.requests.append(req)
+                if server.on_request is not None:
+                    server.on_request(req)
                 found = server.lookup(self.path)
                 if found is None:
                     route = Route(status=404, body=b"<html><body>Not Found</body></html>")

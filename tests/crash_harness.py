@@ -16,6 +16,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ Archive = tuple[frozenset[tuple[str, str, str, bool]], frozenset[frozenset[str]]
 class Kill:
     at: float  # seconds after the process started
     progress: tuple[int, int, int]  # items recorded, items judged, documents from the poll
+    request: int | None = None  # killed as this request of the pass arrived
 
 
 def write_config(
@@ -125,6 +127,42 @@ def kill_at(config: Path, delay: float) -> Kill | None:
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     return Kill(time.monotonic() - started, progress_of(config.parent / "db.sqlite3"))
+
+
+def requests_made(servers: Mapping[str, ReplayServer]) -> int:
+    return sum(len(s.requests) for s in servers.values())
+
+
+def kill_at_request(
+    config: Path, servers: Mapping[str, ReplayServer], nth: int
+) -> tuple[Kill | None, int]:
+    """Start a pass and SIGKILL it as its `nth` request arrives (before it is answered): kill
+    points spread over the network part of the pass whatever the machine's speed. Returns the
+    kill (None if the pass made fewer requests) and how many requests the pass made."""
+    lock = threading.Lock()
+    seen = 0
+    proc: subprocess.Popen[bytes] | None = None
+
+    def on_request(_: object) -> None:
+        nonlocal seen
+        with lock:
+            seen += 1
+            if seen == nth and proc is not None:
+                os.kill(proc.pid, signal.SIGKILL)
+
+    for server in servers.values():
+        server.on_request = on_request
+    started = time.monotonic()
+    try:
+        proc = check_process(config)
+        proc.wait(timeout=120)
+    finally:
+        for server in servers.values():
+            server.on_request = None
+    if proc.returncode != -signal.SIGKILL:
+        return None, seen
+    progress = progress_of(config.parent / "db.sqlite3")
+    return Kill(time.monotonic() - started, progress, nth), seen
 
 
 def spread(count: int) -> list[float]:
