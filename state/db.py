@@ -159,7 +159,7 @@ def database_exists(path: Path) -> bool:
     path = Path(path)
     try:
         if path.is_dir():
-            raise StoreError(f"database path {path} is a directory")
+            raise StoreError(f"cannot use database {path}: it is a directory")
         if path.exists():
             return True
         folder = next(p for p in path.absolute().parents if p.exists())

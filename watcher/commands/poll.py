@@ -9,7 +9,7 @@ import sys
 
 from state import Store, WriterLock
 from watcher.config import Settings
-from watcher.errors import EXIT_OK, EXIT_SOURCES_FAILED
+from watcher.errors import EXIT_OK, EXIT_SOURCES_FAILED, UserError
 from watcher.fetch import Fetcher
 from watcher.pipeline import CheckReport, Poller
 
@@ -22,10 +22,15 @@ def open_store(settings: Settings, *, dry_run: bool) -> Store:
     return Store.open(db)
 
 
+def require_sources(settings: Settings) -> None:
+    """A pass over no source would exit 0 having watched nothing: that is a config mistake."""
+    if not settings.all_sources():
+        raise UserError(f"{settings.origin}: no sources configured (sources = []): nothing to poll")
+    if not any(s.enabled for s in settings.all_sources()):
+        raise UserError(f"{settings.origin}: every source is disabled: nothing to poll")
+
+
 async def _check(args: argparse.Namespace, settings: Settings) -> CheckReport:
-    names = args.source
-    for n in names:
-        settings.source(n)  # unknown names are a usage error before anything is fetched
     from watcher.display import progress_bar
 
     store = open_store(settings, dry_run=args.dry_run)
@@ -36,12 +41,17 @@ async def _check(args: argparse.Namespace, settings: Settings) -> CheckReport:
                     settings, store, fetcher, baseline=not args.no_baseline, progress=progress
                 )
                 poller.archive.seed_bundled_history(poller.clock())
-                return await poller.check(names)
+                return await poller.check(args.source)
     finally:
         store.close()
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    # Mistakes are usage errors before anything is locked, created or fetched.
+    for n in args.source:
+        settings.source(n)
+    if not args.source:
+        require_sources(settings)
     if args.dry_run:
         report = asyncio.run(_check(args, settings))
     else:
@@ -59,6 +69,8 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from watcher.scheduler import run_forever
+
+    require_sources(settings)
 
     with WriterLock(settings.storage.database, purpose="run"):
         return run_forever(settings, baseline=not args.no_baseline)
