@@ -4,6 +4,10 @@
    `check` process against urlwatch on the same loopback pages (figures also in
    bench/results/poll.json).
 2. bench_analysis.py (when present): extraction throughput and comparison time.
+3. bench_limits.py: peak memory and time of `extract` on a 50 MB file and at the size cap, and of
+   `history`, `sources` and `compare` on an archive of 10,000 statements.
+
+bench/soak_crash.py (200 kills of `check`, a few minutes) is run on its own, not from here.
 
 Extra arguments are passed to bench_poll.py (e.g. `--cycles 20 --no-urlwatch`).
 Exit status: 0 when every benchmark ran (targets are reported, not enforced), else 1.
@@ -32,7 +36,11 @@ def run(script: Path, args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    benchmarks = [(BENCH / "bench_poll.py", argv), (BENCH / "bench_analysis.py", [])]
+    benchmarks = [
+        (BENCH / "bench_poll.py", argv),
+        (BENCH / "bench_analysis.py", []),
+        (BENCH / "bench_limits.py", []),
+    ]
     failed = []
     for script, args in benchmarks:
         if not script.exists():

@@ -168,3 +168,43 @@ def kill_at_request(
 def spread(count: int) -> list[float]:
     """`count` fractions of a pass's duration, evenly over (0, 0.95): the whole pass."""
     return [0.95 * (i + 0.5) / count for i in range(count)]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An uninterrupted pass: how long it took, how many requests it made, what it archived."""
+
+    duration: float
+    requests: int
+    archive: Archive
+
+
+def reference(folder: Path, servers: Mapping[str, ReplayServer]) -> Reference:
+    """Two uninterrupted passes on fresh databases; they must agree (the pass is repeatable)."""
+    runs = []
+    for name in ("reference", "reference-2"):
+        config = write_config(folder / name, servers)
+        before = requests_made(servers)
+        code, report, took = run_check(config)
+        assert code == 0, report
+        made = requests_made(servers) - before
+        runs.append(Reference(took, made, archive_of(config.parent / "db.sqlite3")))
+    assert runs[0].archive == runs[1].archive, "an uninterrupted pass is not repeatable"
+    releases, meetings = runs[0].archive
+    assert any("jucip" in s for _, _, s, _ in releases) and any(len(m) > 1 for m in meetings)
+    return Reference(min(r.duration for r in runs), min(r.requests for r in runs), runs[0].archive)
+
+
+def rerun_differs(config: Path, expected: Archive) -> str | None:
+    """Run `check` again after a kill: None when the archive is the uninterrupted pass's and
+    nothing is left pending, else what differs."""
+    code, report, _ = run_check(config)
+    db = config.parent / "db.sqlite3"
+    items, judged, _ = progress_of(db)
+    if code != 0:
+        return f"the rerun exited {code}: {report}"
+    if archive_of(db) != expected:
+        return f"archive differs: {sorted(archive_of(db)[0] ^ expected[0])}"
+    if items != judged:
+        return f"{items - judged} item(s) left pending"
+    return None

@@ -11,11 +11,11 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
+from poll_helpers import run_cli
 
 from state import Store
 from watcher.archive import MAX_STATEMENT_CHARS
@@ -24,16 +24,6 @@ from watcher.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "tests" / "fixtures" / "seeds" / "000_84579932796fbdfb.txt"
 CAP = 100_000  # fetch.max_bytes in these tests
-
-
-def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "watcher", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-    )
 
 
 def one_line_error(result: subprocess.CompletedProcess[str], fragment: str) -> None:
