@@ -4,7 +4,10 @@
    `check` process against urlwatch on the same loopback pages (figures also in
    bench/results/poll.json).
 2. bench_analysis.py (when present): extraction throughput and comparison time.
-3. bench_limits.py: peak memory and time of `extract` on a 50 MB file and at the size cap, and of
+3. bench_transport.py: Telegram splitting, and one alert fanned out to 1,000 Telegram chats and
+   1,000 email recipients through the loopback peers.
+4. bench_report.py: `report` on the bundled history and on ~100 meetings.
+5. bench_limits.py: peak memory and time of `extract` on a 50 MB file and at the size cap, and of
    `history`, `sources` and `compare` on an archive of 10,000 statements.
 
 bench/soak_crash.py (200 kills of `check`, a few minutes) is run on its own, not from here.
@@ -39,6 +42,8 @@ def main(argv: list[str]) -> int:
     benchmarks = [
         (BENCH / "bench_poll.py", argv),
         (BENCH / "bench_analysis.py", []),
+        (BENCH / "bench_transport.py", []),
+        (BENCH / "bench_report.py", []),
         (BENCH / "bench_limits.py", []),
     ]
     failed = []

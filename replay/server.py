@@ -10,7 +10,8 @@ can stand in for an API such as the Telegram Bot API.
 
 A site directory mirrors URL paths: `/press/category_02.html` is `<root>/press/category_02.html`;
 an extension-less path `/news/press-releases` is served from `<root>/news/press-releases/index.html`
-or `<root>/news/press-releases.html`.
+or `<root>/news/press-releases.html`. A query string is ignored unless a file names it:
+`/news/press-releases?page=1` is `<root>/news/press-releases/index__page=1.html` when that exists.
 """
 
 from __future__ import annotations
@@ -108,7 +109,14 @@ class ReplayServer:
         base = (self.root / rel).resolve()
         if not base.is_relative_to(self.root.resolve()):
             return None
-        for candidate in (base, base / "index.html", base.with_name(base.name + ".html")):
+        candidates = [base, base / "index.html", base.with_name(base.name + ".html")]
+        query = urlsplit(raw_path).query
+        if query and len(query) < 200 and "/" not in query and "\0" not in query:
+            # A query with a page of its own: index.html?page=1 is index__page=1.html.
+            candidates = [c.with_name(f"{c.stem}__{query}{c.suffix}") for c in candidates] + (
+                candidates
+            )
+        for candidate in candidates:
             if candidate.is_file():
                 return Route.file(candidate)
         return None

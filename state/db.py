@@ -39,6 +39,9 @@ __all__ = [
     "to_date",
     "to_json",
     "to_time",
+    "unwritable",
+    "writable",
+    "write_problem",
 ]
 
 MEMORY = Path(":memory:")
@@ -167,9 +170,62 @@ def database_exists(path: Path) -> bool:
         raise StoreError(f"cannot use database {path}: {exc.strerror or exc}") from None
     if not folder.is_dir():
         raise StoreError(f"cannot use database {path}: {folder} is not a directory")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise StoreError(f"cannot use database {path}: {folder} is not writable")
+    if not writable(path):
+        raise StoreError(unwritable("the database", path, "permission denied"))
     return False
+
+
+def writable(path: Path) -> bool:
+    """Can this user create or change the file at `path` (and SQLite its -wal and -shm beside
+    it)? The nearest existing folder must be writable, and the file too if it exists."""
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not os.access(folder, os.W_OK):
+        return False
+    return not path.exists() or os.access(path, os.W_OK)
+
+
+def unwritable(what: str, path: Path, reason: str) -> str:
+    """The one line for a data directory this user cannot write: the setting, and what to do."""
+    return (
+        f"cannot write {what} {path} ({reason}): the folder {path.parent} must be writable by "
+        f"this user (uid {os.getuid()}); fix its owner or permissions (in Docker: the /data "
+        "volume), or set storage.database in the config to a writable place"
+    )
+
+
+def write_problem(path: Path, timeout: float = 10.0) -> str | None:
+    """Why the existing database at `path` would refuse a write, or None when it takes one.
+
+    Takes the write lock (BEGIN IMMEDIATE) and rolls back at once: nothing is changed, and no
+    migration runs (a health check must not upgrade the schema under a running daemon). A
+    writer holding the lock longer than `timeout` counts as a problem: transactions are short.
+    """
+    if not path.exists():
+        return f"no database at {path} yet: start `jucip-watch run` or run `jucip-watch check`"
+    if not writable(path):
+        return unwritable("the database", path, "permission denied")
+    from urllib.parse import quote
+
+    try:
+        conn = sqlite3.connect(
+            f"file:{quote(str(path.resolve()))}?mode=rw", uri=True, timeout=timeout
+        )
+    except sqlite3.Error as exc:
+        return f"cannot open database {path}: {exc}"
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return f"database {path} stayed locked by a writer for over {timeout:g} s"
+        return unwritable("the database", path, str(exc))
+    except sqlite3.DatabaseError as exc:
+        return f"cannot use database {path}: {exc}"
+    finally:
+        conn.close()
+    return None
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -228,9 +284,12 @@ class Database(Tables):
             if conn is not None:
                 conn.close()  # a reader's snapshot would hold the file for the next writer
             if isinstance(exc, sqlite3.DatabaseError):
+                if not readonly and not writable(path):
+                    raise StoreError(unwritable("the database", path, str(exc))) from None
                 raise StoreError(f"cannot use database {path}: {exc}") from None
             if isinstance(exc, OSError):
-                raise StoreError(f"cannot create database {path}: {exc.strerror or exc}") from None
+                reason = exc.strerror or str(exc)
+                raise StoreError(unwritable("the database", path, reason)) from None
             raise
 
     @classmethod

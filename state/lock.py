@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from state.db import unwritable
 from state.store import StoreError
 
 
@@ -39,7 +40,7 @@ class WriterLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise StoreError(
-                f"cannot create lock file {self.path}: {exc.strerror or exc}"
+                unwritable("the lock file", self.path, exc.strerror or str(exc))
             ) from None
         deadline = time.monotonic() + self.wait
         while True:

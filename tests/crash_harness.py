@@ -10,6 +10,8 @@ inside transactions, mid-fetch and mid-analysis alike.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import signal
@@ -83,6 +85,17 @@ def run_check(config: Path) -> tuple[int, dict[str, object], float]:
         timeout=120,
     )
     return done.returncode, json.loads(done.stdout), time.monotonic() - started
+
+
+def rerun_check(config: Path) -> tuple[int, dict[str, object]]:
+    """`check --json` in this process: the rerun after a kill (the kill needs a process of its
+    own; the rerun only its result, and saves the interpreter's start-up)."""
+    from watcher.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["--config", str(config), "check", "--json"])
+    return code, json.loads(out.getvalue())
 
 
 def archive_of(db: Path) -> Archive:
@@ -198,7 +211,7 @@ def reference(folder: Path, servers: Mapping[str, ReplayServer]) -> Reference:
 def rerun_differs(config: Path, expected: Archive) -> str | None:
     """Run `check` again after a kill: None when the archive is the uninterrupted pass's and
     nothing is left pending, else what differs."""
-    code, report, _ = run_check(config)
+    code, report = rerun_check(config)
     db = config.parent / "db.sqlite3"
     items, judged, _ = progress_of(db)
     if code != 0:

@@ -93,6 +93,16 @@ def test_read_only_json_commands_load_no_parser_analysis_or_rich(
     assert loaded(modules, ("httpx", "apscheduler")) == []  # nothing is fetched or scheduled
 
 
+@pytest.mark.parametrize("command", [["health"], ["health", "--json"]])
+def test_health_loads_no_parser_analysis_rich_or_http_client(
+    polled: Path, command: list[str]
+) -> None:
+    # The Docker HEALTHCHECK runs it every few minutes: it must stay this cheap.
+    code, modules, out = run("--config", str(polled), *command)
+    assert code == 0 and "healthy" in out
+    assert loaded(modules, PARSERS_AND_ANALYSIS + HUMAN_OUTPUT + ("httpx", "apscheduler")) == []
+
+
 @pytest.mark.parametrize("command", [["history"], ["sources"], ["check"]])
 def test_human_output_loads_rich_but_no_parser_or_analysis(
     polled: Path, command: list[str]

@@ -5,12 +5,12 @@ watcher/commands/, exit codes and `UserError` in watcher/errors.py.
 from __future__ import annotations
 
 import argparse
-import logging
 import math
 import sys
 from collections.abc import Sequence
 
 from watcher.errors import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE, UserError
+from watcher.logs import FORMATS, setup_logging
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)"
     )
+    p.add_argument(
+        "--log-format",
+        choices=FORMATS,
+        default="human",
+        help="log lines for a person (default) or one JSON object per line",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -78,6 +84,31 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sources", help="show each source's health")
     s.add_argument("--json", action="store_true")
 
+    hc = sub.add_parser(
+        "health", help="exit 0 when every source cycles on time and the store takes writes"
+    )
+    hc.add_argument("--json", action="store_true")
+
+    rp = sub.add_parser("report", help="write the HTML tracker and the Atom feed (feed.xml)")
+    rp.add_argument("--out", required=True, metavar="DIR", help="folder to write them to")
+    rp.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="where DIR is published (makes the feed's links absolute)",
+    )
+
+    b = sub.add_parser(
+        "backfill", help="archive older JUCIP/EPCC releases from a source's back pages, silently"
+    )
+    b.add_argument("--source", required=True, metavar="NAME", help="the source to page back")
+    span = b.add_mutually_exclusive_group()
+    span.add_argument(
+        "--pages", type=int, metavar="N", help="how many older listing pages (default 1)"
+    )
+    span.add_argument("--since", metavar="DATE", help="every page back to DATE (YYYY-MM-DD)")
+    b.add_argument("--wait", type=float, default=30.0, metavar="SECONDS", help="as for check")
+    b.add_argument("--json", action="store_true", help="print one JSON object for scripts")
+
     h = sub.add_parser("history", help="list the archived JUCIP/EPCC releases")
     h.add_argument("--json", action="store_true")
     h.add_argument("--series", metavar="ID", help="only this series (e.g. jucip, epcc)")
@@ -102,16 +133,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _setup_logging(verbose: int) -> None:
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    # httpx logs full request URLs at INFO, query strings (API keys) included: keep it quiet.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     from watcher.secrets import install_log_redaction, redacted_output
 
@@ -124,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    _setup_logging(args.verbose)
+    setup_logging(args.verbose, args.log_format)
 
     import sqlite3
 

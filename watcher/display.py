@@ -48,22 +48,27 @@ def _esc(text: object) -> str:
     return escape(str(text)) if text is not None else ""
 
 
+def _bars() -> Any:
+    """rich progress bars on stderr ("label ━━━━ 3/7"), gone when done."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=_console(stderr=True),
+        transient=True,
+    )
+
+
 @contextmanager
 def progress_bar(*, enabled: bool) -> Iterator[Progress | None]:
     """A per-source progress bar on stderr while release pages are fetched (TTY only)."""
     if not enabled or not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     bars: dict[str, Any] = {}
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=_console(stderr=True),
-        transient=True,
-    ) as progress:
+    with _bars() as progress:
 
         def update(source: str, done: int, total: int) -> None:
             # The empty name is the whole pass: sources polled so far (retries can take a while).
@@ -137,10 +142,12 @@ def print_sources(
         "items",
         "last poll",
         "last ok",
+        "fails",  # consecutive failed polls
         "newest item",
         "detail",
     ):
-        table.add_column(col, overflow="fold")
+        # A source's name is what the reader looks for: never folded.
+        table.add_column(col, overflow="fold", no_wrap=col == "source")
     for cfg, st in rows:
         detail = st.error if st and st.error else ""
         if st and st.paused_until and st.paused_until > now:
@@ -154,6 +161,7 @@ def print_sources(
             str(st.items) if st and st.items is not None else "",
             _ago(st.last_polled_at, now) if st else "",
             _ago(st.last_ok_at, now) if st else "",
+            str(st.consecutive_failures) if st else "",
             st.newest_item_date.isoformat() if st and st.newest_item_date else "",
             _esc(detail),
         )
@@ -199,7 +207,7 @@ def _held(meeting: Meeting) -> str:
     return " ".join(
         x
         for x in (
-            _ordinal(meeting.ordinal),
+            ordinal(meeting.ordinal),
             meeting.level or "",
             "meeting",
             f"held {meeting.date.isoformat()}" if meeting.date else "",
@@ -235,7 +243,8 @@ def print_statement(statement: Statement, label: Callable[[str], str]) -> None:
             console.print(f"  - [cyan]{_esc(c.strength)}[/]{who}: {_esc(c.text)}")
 
 
-def _ordinal(n: int | None) -> str:
+def ordinal(n: int | None) -> str:
+    """The English ordinal of n (1st, 2nd, 3rd, 4th, ...); empty for none."""
     if not n:
         return ""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
@@ -297,3 +306,65 @@ LIST_LIMIT = 8
 
 def _clip(text: str, limit: int = 220) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@contextmanager
+def backfill_progress(
+    source: str, *, bar: bool
+) -> Iterator[tuple[Callable[[int, int | None, Any], None], Progress | None]]:
+    """(on_page, on_items) for `backfill`: with `bar` on a TTY, a rich bar of listing pages and
+    one of release pages; otherwise one line per listing page on stderr (for a log, a cron
+    mail, or a script reading --json on stdout)."""
+
+    def line(n: int, total: int | None, page: Any) -> None:
+        detail = f": {page.error}" if page.error else ""
+        print(
+            f"backfill {source}: page {n}/{total or '?'} {page.url}: {page.status}, "
+            f"{page.items} item(s), {page.new} new, {len(page.releases)} JUCIP/EPCC{detail}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    if not bar or not sys.stderr.isatty():
+        yield line, None
+        return
+    with _bars() as bars:
+        pages = bars.add_task(f"{source}: listing pages", total=None)
+        items = bars.add_task(f"{source}: release pages", total=None, visible=False)
+
+        def on_page(n: int, total: int | None, page: Any) -> None:
+            bars.update(pages, completed=n, total=total)
+            bars.console.print(
+                f"[dim]{_esc(page.url)}[/]: {_esc(page.status)}, {page.items} item(s), "
+                f"{page.new} new, {len(page.releases)} JUCIP/EPCC"
+            )
+
+        def on_items(_source: str, done: int, total: int) -> None:
+            bars.update(items, completed=done, total=total, visible=done < total)
+
+        yield on_page, on_items
+
+
+def print_backfill(report: Any) -> None:
+    """What a backfill archived, release by release (each archived silently)."""
+    console = _console()
+    read = sum(1 for p in report.pages if p.status == "ok")
+    missing = sum(1 for p in report.pages if p.status == "missing")
+    items = sum(p.items for p in report.pages)
+    new = sum(p.new for p in report.pages)
+    gaps = f", {missing} month(s) without an archive page" if missing else ""
+    console.print(
+        f"[bold]Backfill of {_esc(report.source)}[/]: {read} page(s) read{gaps}, {items} item(s), "
+        f"{new} judged; {len(report.releases)} JUCIP/EPCC release(s) archived silently "
+        "(no alerts)."
+    )
+    for r in report.releases:
+        when = r.date.isoformat() if r.date else "undated"
+        console.print(
+            f"  {when}  [bold]{_esc(', '.join(r.series))}[/] {r.relevance}  [{r.lang}] "
+            f"{_esc(r.title)}"
+        )
+        console.print(f"      [dim]{_esc(r.url)}[/]")
+    for p in report.pages:
+        if p.failed:
+            console.print(f"[bold red]stopped at {_esc(p.url)}[/]: {p.status}: {_esc(p.error)}")

@@ -10,6 +10,8 @@ from __future__ import annotations
 EXIT_OK = 0
 # A usage, config or input error (one line, no traceback), or a database that cannot be used.
 EXIT_USAGE = 1
+# `health`: a check failed (the Docker HEALTHCHECK reads any non-zero code as unhealthy).
+EXIT_UNHEALTHY = 1
 # One or more sources failed or are stale; the rest were still processed.
 EXIT_SOURCES_FAILED = 3
 # Another instance holds the writer lock.

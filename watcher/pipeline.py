@@ -320,16 +320,36 @@ class Poller:
         now = self.clock()
         return [i for i in self.store.pending_items(source) if self.policy.item_due(i, now)]
 
+    async def take_in(
+        self, cfg: SourceConfig, adapter: Adapter, items: list[ListingItem]
+    ) -> SourceReport:
+        """Archive an older listing page's items silently (`backfill`): the second half of a
+        poll, for these items only. They are recorded as pending baseline items and judged
+        like any other, but no validators and no health are recorded: a catch-up is neither
+        a cycle of the source nor news. Items seen before are not judged again."""
+        self.store.ensure_source(cfg.name, cfg.kind, cfg.url)
+        known = self.store.known_keys(cfg.name, [i.key for i in items])
+        with self.store.transaction():
+            fresh = [i for i in items if i.key not in known]
+            self.store.add_pending(cfg.name, fresh, baseline=True, now=self.clock())
+        report = SourceReport(cfg.name, SourceStatus.OK, items=len(items))
+        keys = {i.key for i in items}
+        await self._process_items(cfg, adapter, items, report, only=keys)
+        return report
+
     async def _process_items(
         self,
         cfg: SourceConfig,
         adapter: Adapter,
         listed: list[ListingItem],
         report: SourceReport,
+        *,
+        only: set[str] | None = None,
     ) -> None:
-        """Judge every pending item that is due, counting them in `report.new_items`."""
+        """Judge every pending item that is due (of the keys `only`, when given), counting them
+        in `report.new_items`."""
         by_key = {i.key: i for i in listed}
-        todo = self._due(cfg.name)
+        todo = [i for i in self._due(cfg.name) if only is None or i.key in only]
         failures: dict[str, str] = {}  # url -> the line to report
         for n, pending in enumerate(todo, 1):
             if self.progress:

@@ -24,6 +24,8 @@ from watcher.fetch import Fetcher
 from watcher.pipeline import Poller
 
 log = logging.getLogger("watcher.scheduler")
+# What stops `run` cleanly (the Dockerfile's STOPSIGNAL is one of them; a test checks).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 async def _poll_one(poller: Poller, cfg: SourceConfig) -> None:
@@ -48,6 +50,16 @@ async def _poll_one(poller: Poller, cfg: SourceConfig) -> None:
         return
     # Wall time only: sources poll concurrently in one process, so a per-source CPU figure
     # would include the others' work.
+    wall = round(time.monotonic() - started, 2)
+    fields = {
+        "source": cfg.name,
+        "status": report.status.value,
+        "items": report.items,
+        "new": report.new_items,
+        "releases": len(report.releases),
+        "wall": wall,
+        "error": report.error,
+    }
     log.info(
         "source=%s status=%s items=%d new=%d releases=%d wall=%.2fs%s",
         cfg.name,
@@ -55,8 +67,9 @@ async def _poll_one(poller: Poller, cfg: SourceConfig) -> None:
         report.items,
         report.new_items,
         len(report.releases),
-        time.monotonic() - started,
+        wall,
         f" error={report.error}" if report.error else "",
+        extra=fields,  # the JSON log format's fields (watcher/logs.py)
     )
     if report.status.failed:
         log.warning("source=%s needs attention: %s: %s", cfg.name, report.status, report.error)
@@ -65,7 +78,7 @@ async def _poll_one(poller: Poller, cfg: SourceConfig) -> None:
 async def _serve(settings: Settings, *, baseline: bool) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
 
     store = Store.open(settings.storage.database)

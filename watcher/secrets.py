@@ -1,9 +1,10 @@
 """Secrets out of every log line, error message, output stream and database row: the one
 redaction rule.
 
-Two layers. The secret VALUES the configuration points to (every `*_env` setting names an
-environment variable holding one: the Commerce API key, and the bot token and mail password of
-the notifiers) are registered with `remember_configured` and replaced wherever they appear, in
+Two layers. The secret VALUES are registered and replaced wherever they appear: those the
+configuration points to (every `*_env` setting names an environment variable holding one: the
+Commerce API key, the bot token and mail password of the notifiers) by `remember_configured`
+at start-up, any other by `register(value)` (a notifier registers the token it was given), in
 any encoding a URL, a JSON body, an HTML page or a mail exchange gives them: raw,
 percent-encoded (either case, once or twice over, `+` for a space), JSON-escaped, HTML-escaped,
 and base64 at any alignment (HTTP Basic and SMTP AUTH encode a password so). Then patterns catch
@@ -13,8 +14,10 @@ in a URL's authority, and a Telegram bot token.
 
 `redact` applies both to any text. The edges call it: the fetcher's messages, the poll's
 reports, the database connection (state/db.py: every text parameter, so no secret is ever
-written), the log record factory (`install_log_redaction`) and stdout/stderr themselves
-(`redacted_output`, around the whole command). `without_secrets` gives the URL a link may be
+written), the log record factory (`install_log_redaction`, installed by the first registration
+too: python-telegram-bot logs its Bot API URL with the token at DEBUG level), the log
+formatters (watcher/logs.py) and stdout/stderr themselves (`redacted_output`, around the whole
+command). `without_secrets` gives the URL a link may be
 resolved against: never one that carries a secret.
 """
 
@@ -122,6 +125,13 @@ def remember(values: Iterable[str]) -> None:
         # Longest first, so a secret containing another is masked whole.
         ordered = sorted(_known, key=len, reverse=True)
         _values = re.compile("|".join(f"(?:{_known[s]})" for s in ordered))
+
+
+def register(secret: str | None) -> None:
+    """Mask `secret` in every encoding in later `redact` output and in every log record."""
+    if secret:
+        remember([secret])
+        install_log_redaction()
 
 
 def forget() -> None:

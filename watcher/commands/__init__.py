@@ -25,6 +25,18 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from watcher.commands.status import cmd_history
 
         return cmd_history(args, settings)
+    if args.command == "health":
+        from watcher.commands.health import cmd_health
+
+        return cmd_health(args, settings)
+    if args.command == "report":
+        from watcher.commands.report import cmd_report
+
+        return cmd_report(args, settings)
+    if args.command == "backfill":
+        from watcher.commands.backfill import cmd_backfill
+
+        return cmd_backfill(args, settings)
     from watcher.commands import analysis
 
     handler = {

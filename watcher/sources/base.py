@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -28,6 +30,27 @@ REGISTRY: dict[str, type[Adapter]] = {}
 
 class LayoutChanged(Exception):
     """The page no longer has the markup the adapter knows (message says what is missing)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BackPage:
+    """An older listing page: its URL, and the month it lists when it is a monthly archive
+    (day 1; None for a numbered page, whose dates are known only once it is read)."""
+
+    url: str
+    month: date | None = None
+
+
+def months_back(today: date) -> Iterator[date]:
+    """Day 1 of this month, of the month before, and so on."""
+    year, month = today.year, today.month
+    while True:
+        yield date(year, month, 1)
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+
+
+def can_page_back(cls: type[Adapter]) -> bool:
+    return cls.back_pages is not Adapter.back_pages
 
 
 class Adapter(ABC):
@@ -52,6 +75,12 @@ class Adapter(ABC):
 
     def listing_urls(self) -> list[str]:
         return [self.config.url]
+
+    def back_pages(self, today: date) -> Iterator[BackPage]:
+        """The site's older listing pages, newest first, for `jucip-watch backfill` (which
+        stops at --pages or --since, and where the site keeps no more). A kind whose site
+        keeps none (a feed, an API) yields nothing: this default."""
+        return iter(())
 
     @abstractmethod
     def parse_listing(self, text: str, url: str) -> list[ListingItem]: ...

@@ -7,7 +7,9 @@ date `div.field--name-field-release-datetime time.datetime`; release title in th
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
@@ -19,6 +21,7 @@ from watcher.dates import parse_date
 from watcher.models import Document, ListingItem
 from watcher.sources.base import (
     Adapter,
+    BackPage,
     LayoutChanged,
     clean_title,
     month_of_url,
@@ -60,6 +63,11 @@ class CommerceHtmlAdapter(Adapter):
 
     def listing_urls(self) -> list[str]:
         return [with_query(self.config.url, "page", str(n)) for n in range(self.config.max_pages)]
+
+    def back_pages(self, today: date) -> Iterator[BackPage]:
+        """?page=N past the pages a poll reads, until a page lists nothing."""
+        for n in itertools.count(self.config.max_pages):
+            yield BackPage(with_query(self.config.url, "page", str(n)))
 
     def parse_listing(self, text: str, url: str) -> list[ListingItem]:
         from bs4 import SoupStrainer

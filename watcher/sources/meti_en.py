@@ -9,12 +9,15 @@ pipeline can join the English page to the Japanese release already seen.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from datetime import date
 from typing import TYPE_CHECKING
+from urllib.parse import urljoin
 
 from watcher.config_base import SourceSettings
 from watcher.models import ListingItem
-from watcher.sources.base import resolve
-from watcher.sources.meti_ja import MetiAdapter
+from watcher.sources.base import BackPage, months_back, resolve
+from watcher.sources.meti_ja import MetiAdapter, fiscal_year
 from watcher.textnorm import normalise
 
 if TYPE_CHECKING:
@@ -40,6 +43,13 @@ class MetiEnAdapter(MetiAdapter):
     settings = MetiEnSource
     lang = "en"
     drop_first = (_CATEGORY,)
+
+    def back_pages(self, today: date) -> Iterator[BackPage]:
+        """The monthly back issues /english/press/{FY}/nBackIssue{YYYYMM}.html, this month
+        first (the English site keeps them for many years: --pages or --since stops)."""
+        for month in months_back(today):
+            path = f"/english/press/{fiscal_year(month)}/nBackIssue{month:%Y%m}.html"
+            yield BackPage(urljoin(self.config.url, path), month)
 
     def alternates(self, soup: BeautifulSoup, item: ListingItem) -> dict[str, str]:
         for link in soup.select("a[href]"):

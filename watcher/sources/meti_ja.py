@@ -7,13 +7,15 @@ the English adapter: the two sites share their templates.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from datetime import date
 from re import Pattern
 from typing import TYPE_CHECKING
+from urllib.parse import urljoin
 
 from watcher.config_base import SourceSettings
 from watcher.models import Document, ListingItem
-from watcher.sources.base import Adapter
+from watcher.sources.base import Adapter, BackPage, months_back
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup
@@ -28,11 +30,27 @@ class MetiJaSource(SourceSettings, tag="meti-ja"):
     release_pages = ("meti.go.jp/press/",)
 
 
+def fiscal_year(day: date) -> int:
+    """Japan's fiscal year (April to March) that `day` falls in."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
 class MetiAdapter(Adapter):
     settings = MetiJaSource
     lang = "ja"
     # Lines dropped from the top of a release's text (the English pages' category line).
     drop_first: Sequence[Pattern[str]] = ()
+    # The Japanese site keeps the monthly archives of the last three fiscal years.
+    kept_fiscal_years = 3
+
+    def back_pages(self, today: date) -> Iterator[BackPage]:
+        """The monthly archives /press/archive_YYYYMM.html (every category), this month first,
+        back to the April that starts the oldest fiscal year the site keeps."""
+        oldest = date(fiscal_year(today) - self.kept_fiscal_years + 1, 4, 1)
+        for month in months_back(today):
+            if month < oldest:
+                return
+            yield BackPage(urljoin(self.config.url, f"/press/archive_{month:%Y%m}.html"), month)
 
     def parse_listing(self, text: str, url: str) -> list[ListingItem]:
         from watcher.htmltext import parse_html

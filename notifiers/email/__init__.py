@@ -1,0 +1,1 @@
+"""Email transport: `message` (pure MIME building, address checks) and `smtp` (the sender)."""

@@ -1,0 +1,69 @@
+"""`jucip-watch health`: read the store and the config, ask watcher/health.py, print one line.
+
+Exit 0 when healthy, 1 otherwise (the Docker HEALTHCHECK and `/healthz` use it). Never fetches,
+never migrates, never writes: the store is read from a snapshot and probed for writability by a
+write transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+
+from state import Store
+from state.db import write_problem
+from watcher.config import Settings
+from watcher.errors import EXIT_OK, EXIT_UNHEALTHY
+from watcher.health import OutboxReading, Readings, SourceReading, verdict
+
+
+def _outbox(store: Store) -> OutboxReading | None:
+    """Deliveries stuck past their retries. The outbox table comes with the notifiers: with no
+    such table there is nothing to check (None). When it exists, its reading goes here."""
+    found = store.conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'"
+    ).fetchone()
+    if found is None:
+        return None
+    return None  # the notifiers' store adds the stuck-delivery count here
+
+
+def readings(settings: Settings, now: datetime) -> Readings:
+    db = settings.storage.database
+    problem = write_problem(db)
+    states, outbox = {}, None
+    if db.exists():
+        with Store.open(db, readonly=True) as store:
+            states = {s.name: s for s in store.source_states()}
+            outbox = _outbox(store)
+    sources = []
+    for cfg in settings.all_sources():
+        if not cfg.enabled:
+            continue
+        st = states.get(cfg.name)
+        sources.append(
+            SourceReading(
+                name=cfg.name,
+                interval=settings.interval_of(cfg),
+                last_polled_at=st.last_polled_at if st else None,
+                paused_until=st.paused_until if st else None,
+                status=st.status if st else None,
+            )
+        )
+    return Readings(now=now, sources=sources, store_problem=problem, outbox=outbox)
+
+
+def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
+    result = verdict(readings(settings, datetime.now(UTC)))
+    if args.json:
+        json.dump(
+            {"ok": result.ok, "line": result.line, "problems": list(result.problems)},
+            sys.stdout,
+            ensure_ascii=False,
+        )
+        sys.stdout.write("\n")
+    else:
+        print(result.line, file=sys.stdout if result.ok else sys.stderr)
+    return EXIT_OK if result.ok else EXIT_UNHEALTHY
