@@ -3,9 +3,11 @@ an uninterrupted pass: the crash test (tests/test_crash.py) and the soak (bench/
 
 The pass is the first one over a fresh database, over every source kind on the recorded sites
 (the loopback config plus an `html` source): migrations, the bundled history, every listing, the
-release pages, judging and archiving. Kill times are spread evenly over the whole time an
-uninterrupted pass takes, from process start to exit, so kills land at start-up, between and
-inside transactions, mid-fetch and mid-analysis alike.
+release pages, judging and archiving. Three kinds of kill point, each spread evenly over what an
+uninterrupted pass does: just after its n-th write to the database (between two transactions,
+where state saved too early loses a release), as its n-th request arrives at the replay servers
+(mid-fetch), and at instants of its duration from process start to exit (start-up, analysis).
+Counting writes and requests rather than time keeps the spread whatever the machine's load.
 """
 
 from __future__ import annotations
@@ -27,7 +29,16 @@ from pathlib import Path
 from replay import ReplayServer
 from replay.loopback import config_text
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[1]  # the checkout whose `check` is killed
+_IN_PROCESS = True  # reruns in this process (this checkout's code) or as processes of ROOT's
+
+
+def use_tree(tree: Path) -> None:
+    """Kill and rerun another checkout's `check` (its folder first on the path, this
+    virtualenv's packages): how bench/soak_crash.py --tree measures main before a change."""
+    global ROOT, _IN_PROCESS
+    ROOT, _IN_PROCESS = tree.resolve(), False
+
 
 # The loopback config covers every kind but the CSS-selector one: add it, on METI's English
 # listing (its JUCIP release is also meti-en's, so it must still be archived once).
@@ -50,6 +61,7 @@ class Kill:
     at: float  # seconds after the process started
     progress: tuple[int, int, int]  # items recorded, items judged, documents from the poll
     request: int | None = None  # killed as this request of the pass arrived
+    commit: int | None = None  # killed just after this write to the database
 
 
 def write_config(
@@ -90,6 +102,8 @@ def run_check(config: Path) -> tuple[int, dict[str, object], float]:
 def rerun_check(config: Path) -> tuple[int, dict[str, object]]:
     """`check --json` in this process: the rerun after a kill (the kill needs a process of its
     own; the rerun only its result, and saves the interpreter's start-up)."""
+    if not _IN_PROCESS:
+        return run_check(config)[:2]
     from watcher.cli import main
 
     out = io.StringIO()
@@ -178,6 +192,32 @@ def kill_at_request(
     return Kill(time.monotonic() - started, progress, nth), seen
 
 
+def kill_at_commit(config: Path, nth: int) -> tuple[Kill | None, int]:
+    """Start a pass and SIGKILL it just after its `nth` write to the database's WAL (a commit,
+    or a few that landed within one look): the points between two transactions, where a
+    pass that saved something too early would lose it. Returns the kill (None if the pass
+    wrote less) and how many writes were seen; `nth` 0 only counts them."""
+    wal = config.parent / "db.sqlite3-wal"
+    proc = check_process(config)
+    started = time.monotonic()
+    seen, size = 0, -1
+    while proc.poll() is None:
+        try:
+            now = wal.stat().st_size
+        except FileNotFoundError:
+            now = -1
+        if now != size and now > 0:
+            seen += 1
+            if seen == nth:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait()
+                progress = progress_of(config.parent / "db.sqlite3")
+                return Kill(time.monotonic() - started, progress, commit=nth), seen
+        size = now
+        time.sleep(0.0005)
+    return None, seen
+
+
 def spread(count: int) -> list[float]:
     """`count` fractions of a pass's duration, evenly over (0, 0.95): the whole pass."""
     return [0.95 * (i + 0.5) / count for i in range(count)]
@@ -185,10 +225,12 @@ def spread(count: int) -> list[float]:
 
 @dataclass(frozen=True)
 class Reference:
-    """An uninterrupted pass: how long it took, how many requests it made, what it archived."""
+    """An uninterrupted pass: how long it took, how many requests and database writes it made,
+    what it archived."""
 
     duration: float
     requests: int
+    writes: int
     archive: Archive
 
 
@@ -201,11 +243,13 @@ def reference(folder: Path, servers: Mapping[str, ReplayServer]) -> Reference:
         code, report, took = run_check(config)
         assert code == 0, report
         made = requests_made(servers) - before
-        runs.append(Reference(took, made, archive_of(config.parent / "db.sqlite3")))
+        runs.append(Reference(took, made, 0, archive_of(config.parent / "db.sqlite3")))
     assert runs[0].archive == runs[1].archive, "an uninterrupted pass is not repeatable"
     releases, meetings = runs[0].archive
     assert any("jucip" in s for _, _, s, _ in releases) and any(len(m) > 1 for m in meetings)
-    return Reference(min(r.duration for r in runs), min(r.requests for r in runs), runs[0].archive)
+    _, writes = kill_at_commit(write_config(folder / "writes", servers), 0)  # counts them
+    duration = min(r.duration for r in runs)
+    return Reference(duration, min(r.requests for r in runs), writes, runs[0].archive)
 
 
 def rerun_differs(config: Path, expected: Archive) -> str | None:

@@ -3,9 +3,10 @@
 `check` over every source kind on the recorded sites is SIGKILLed, each time on a fresh
 database, then run again: the archive must be exactly that of an uninterrupted pass (every
 JUCIP/EPCC release once, with its relevance, series, baseline flag and meeting) with nothing left
-pending. Here 15 kills land as the pass's n-th request arrives, n spread over all its requests;
-tests/test_crash_instants.py has 15 more at instants of the pass (30 in the suite), and
-bench/soak_crash.py runs both with many more.
+pending. Here 15 kills land just after the pass's n-th write to the database, n spread over all
+its writes: the points between two transactions, where state saved too early (validators before
+the items are safe) loses a release. tests/test_crash_points.py has 15 more, at requests and at
+instants (30 in the suite); bench/soak_crash.py runs all three kinds with many more.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import time
 from pathlib import Path
 
 from crash_harness import (
+    archive_of,
     check_process,
-    kill_at_request,
+    kill_at_commit,
     reference,
     rerun_differs,
     run_check,
@@ -28,18 +30,18 @@ from replay import ReplayServer, Route
 KILLS = 15
 
 
-def test_a_pass_killed_at_any_request_archives_every_release_exactly_once(
+def test_a_pass_killed_after_any_commit_archives_every_release_exactly_once(
     tmp_path: Path, sites: dict[str, ReplayServer]
 ) -> None:
     ref = reference(tmp_path, sites)
     stages = set()
     for n, fraction in enumerate(spread(KILLS)):
-        config = write_config(tmp_path / f"request-{n}", sites)
-        nth = max(1, round(fraction * ref.requests))
-        kill, _ = kill_at_request(config, sites, nth)
-        assert kill is not None, f"the pass made fewer than {nth} requests"
+        config = write_config(tmp_path / f"commit-{n}", sites)
+        nth = max(1, round(fraction * ref.writes))
+        kill, _ = kill_at_commit(config, nth)
+        assert kill is not None, f"the pass wrote fewer than {nth} times"
         differs = rerun_differs(config, ref.archive)
-        assert differs is None, f"killed at request {nth} of {ref.requests} ({kill}): {differs}"
+        assert differs is None, f"killed after write {nth} of {ref.writes} ({kill}): {differs}"
         stages.add(kill.progress)
     # The kills landed at many stages of the pass (items recorded, judged, archived).
     assert len(stages) >= 5, sorted(stages)
@@ -79,8 +81,6 @@ def test_a_crash_after_the_api_listing_keeps_the_body_it_delivered(
     api.add("/news/slow-release", Route.file(page))
     code, report, _ = run_check(config)
     assert report["sources"][0]["status"] == "not_modified"  # type: ignore[index]
-    from crash_harness import archive_of
-
     releases, _ = archive_of(config.parent / "db.sqlite3")
     readout = [u for u, *_ in releases if "2024/01/readout-secretary-raimondos-meeting" in u]
     assert readout, sorted(releases)
