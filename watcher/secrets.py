@@ -17,8 +17,8 @@ reports, the database connection (state/db.py: every text parameter, so no secre
 written), the log record factory (`install_log_redaction`, installed by the first registration
 too: python-telegram-bot logs its Bot API URL with the token at DEBUG level), the log
 formatters (watcher/logs.py) and stdout/stderr themselves (`redacted_output`, around the whole
-command). `without_secrets` gives the URL a link may be
-resolved against: never one that carries a secret.
+command). `without_secrets` gives the URL a link may be resolved against: never one that
+carries a secret.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import logging
 import os
 import re
 import sys
+import threading
 import traceback
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -64,6 +65,7 @@ _BARE_BOT_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}")
 # -- values: the configured secrets -----------------------------------------------------------
 _known: dict[str, str] = {}  # secret -> its pattern source
 _values: re.Pattern[str] | None = None
+_lock = threading.Lock()  # notifiers register their tokens from whichever thread runs them
 
 _HTML_NAMED = {"&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos"}
 _JSON_SHORT = {'"': '\\\\"', "\\": "\\\\\\\\", "/": "\\\\/"}
@@ -115,13 +117,15 @@ def _secret_pattern(secret: str) -> str:
 def remember(values: Iterable[str]) -> None:
     """Register secret values: from now on `redact` replaces them in every encoding."""
     global _values
-    added = False
-    for value in values:
-        value = value.strip()
-        if len(value) >= MIN_SECRET_CHARS and value not in _known:
-            _known[value] = _secret_pattern(value)
-            added = True
-    if added:
+    with _lock:
+        added = False
+        for value in values:
+            value = value.strip()
+            if len(value) >= MIN_SECRET_CHARS and value not in _known:
+                _known[value] = _secret_pattern(value)
+                added = True
+        if not added:
+            return
         # Longest first, so a secret containing another is masked whole.
         ordered = sorted(_known, key=len, reverse=True)
         _values = re.compile("|".join(f"(?:{_known[s]})" for s in ordered))
