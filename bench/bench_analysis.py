@@ -4,8 +4,10 @@ Prints: extraction throughput (KB of statement text per second, English and Japa
 ratio to the time lxml alone takes to parse the same texts wrapped in simple HTML pages; the time
 to extract a 10 KB statement; and the time to find the predecessor, compare and summarise
 against archives of 10, 100 and 1,000 statements synthesised by varying the real ones.
-Targets: a 10 KB statement in under 20 ms; 1,000 archived statements in under 100 ms; cost
-growing no faster than linearly with the archive.
+Then the meeting-level comparison an alert makes (`Archive.summarise`: the new event's
+documents against the previous meeting's, read from a store of 1,000 archived meetings of two
+documents each). Targets: a 10 KB statement in under 20 ms; 1,000 archived statements, and
+1,000 archived meetings, in under 100 ms; cost growing no faster than linearly with the archive.
 
 Run: .venv/bin/python bench/bench_analysis.py
 """
@@ -23,12 +25,16 @@ from pathlib import Path
 
 import lxml.html
 
+from state import Store
 from watcher.analysis.compare import compare_with_previous
 from watcher.analysis.extract import judge
 from watcher.analysis.history import bundled_history
 from watcher.analysis.statement import Statement
 from watcher.analysis.summary import build_summary
 from watcher.analysis.taxonomy import load_taxonomy
+from watcher.archive import Analyzer, Archive
+from watcher.config import settings_from_dict
+from watcher.events import meeting_key
 from watcher.models import Document
 from watcher.series import load_catalog
 
@@ -160,5 +166,78 @@ def main() -> None:
         previous_ms = t
 
 
+def archived_meetings(base: list[Statement], n: int) -> tuple[Store, int]:
+    """A store of n meetings, each an English and a Japanese document (varied real statements,
+    as `synthetic_archive`), and the id of the newest document."""
+    from datetime import UTC, datetime
+
+    store = Store.in_memory()
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    english = synthetic_archive([s for s in base if s.lang == "en"], n)
+    japanese = synthetic_archive([s for s in base if s.lang == "ja"], n, seed=11)
+    newest = 0
+    with store.transaction():
+        for en, ja in zip(reversed(english), reversed(japanese), strict=True):
+            key = meeting_key(en)
+            assert key is not None
+            event = store.create_event(
+                series=key.series,
+                ordinal=None,
+                level=key.level,
+                meeting_date=key.meeting_date,
+                title=en.title,
+                baseline=True,
+                now=now,
+            )
+            ja = replace(ja, meeting=en.meeting, series=en.series, url=ja.url + f"-{event}")
+            for st in (en, ja):
+                newest = store.save_document(
+                    url=st.url,
+                    source=None,
+                    origin="import",
+                    lang=st.lang,
+                    title=st.title,
+                    date=st.date,
+                    text="",
+                    content_hash="",
+                    series=st.series,
+                    relevance="primary",
+                    alternates={},
+                    statement=st.to_dict(),
+                    meeting_date=st.meeting.date if st.meeting else None,
+                    event_id=event,
+                    baseline=True,
+                    now=now,
+                )
+    return store, newest
+
+
+def meetings_bench(history: list[Statement]) -> None:
+    print(
+        "Meeting-level comparison and summary of the newest event against a store of archived "
+        "meetings (target < 100 ms at 1,000)"
+    )
+    analyzer = Analyzer(settings_from_dict({}))
+    previous_ms = None
+    for n in (10, 100, 1000):
+        store, newest = archived_meetings(history, n)
+        archive = Archive(store, analyzer)
+        summary = archive.summarise(newest)
+        assert summary is not None and summary.comparison is not None
+        assert summary.comparison.scope == "meeting"
+
+        def step(archive: Archive = archive, doc: int = newest) -> None:
+            found = archive.summarise(doc)
+            assert found is not None
+            found.to_dict()
+
+        t = best_of(step, number=10)
+        growth = f"   x{t / previous_ms:4.1f} for 10x the archive" if previous_ms else ""
+        print(f"  {n:5d} meetings    {t * 1000:7.3f} ms{growth}")
+        previous_ms = t
+        store.close()
+
+
 if __name__ == "__main__":
     main()
+    meetings_bench([s for _, s in bundled_history()])

@@ -131,14 +131,19 @@ def main(argv: list[str]) -> int:
     figures = bench_split()
     figures |= bench_telegram(args.n, args.concurrency, args.paced)
     figures |= bench_email(args.n)
+    report(figures, "transport")
+    return 0
+
+
+def report(figures: dict[str, float], name: str) -> None:
+    """Print the figures, one a line, and keep them in bench/results/NAME.json."""
     width = max(map(len, figures))
     for key, value in figures.items():
         shown = f"{value:.3f}" if isinstance(value, float) else str(value)
         print(f"{key:<{width}}  {shown}")
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
-    (results / "transport.json").write_text(json.dumps(figures, indent=1) + "\n")
-    return 0
+    (results / f"{name}.json").write_text(json.dumps(figures, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -3,11 +3,15 @@
 1. bench_poll.py: poll-cycle CPU per source (unchanged and with one new release), the one-off
    `check` process against urlwatch on the same loopback pages (figures also in
    bench/results/poll.json).
-2. bench_analysis.py (when present): extraction throughput and comparison time.
+2. bench_analysis.py (when present): extraction throughput, comparison time, and the
+   meeting-level comparison against a store of archived meetings.
 3. bench_transport.py: Telegram splitting, and one alert fanned out to 1,000 Telegram chats and
    1,000 email recipients through the loopback peers.
 4. bench_report.py: `report` on the bundled history and on ~100 meetings.
-5. bench_limits.py: peak memory and time of `extract` on a 50 MB file and at the size cap, and of
+5. bench_outbox.py: the same fan-out as 3 through the outbox (rows queued in one transaction,
+   the dispatcher rendering, sending and recording each), and its overhead over the transport.
+6. bench_pdf.py (when present): PDF text extraction time per page and reading order.
+7. bench_limits.py: peak memory and time of `extract` on a 50 MB file and at the size cap, and of
    `history`, `sources` and `compare` on an archive of 10,000 statements.
 
 bench/soak_crash.py (200 kills of `check`, a few minutes) is run on its own, not from here.
@@ -44,6 +48,8 @@ def main(argv: list[str]) -> int:
         (BENCH / "bench_analysis.py", []),
         (BENCH / "bench_transport.py", []),
         (BENCH / "bench_report.py", []),
+        (BENCH / "bench_outbox.py", []),
+        (BENCH / "bench_pdf.py", []),
         (BENCH / "bench_limits.py", []),
     ]
     failed = []

@@ -51,6 +51,7 @@ class DocumentRow:
     first_seen_at: datetime
 
 
+_FIRST_POSTED = "SELECT min(date) FROM documents WHERE documents.event_id = events.id"
 _EVENTS = RowMap(
     EventRow,
     convert={
@@ -60,9 +61,7 @@ _EVENTS = RowMap(
         "summary": from_json,
         "first_posted": to_date,
     },
-    computed={
-        "first_posted": "SELECT min(date) FROM documents WHERE documents.event_id = events.id"
-    },
+    computed={"first_posted": _FIRST_POSTED},
 )
 _DOCUMENTS = RowMap(
     DocumentRow,
@@ -129,6 +128,31 @@ class EventTables(Tables):
                 (series, around.isoformat(), days),
             ).fetchall()
         return _EVENTS.load_all(rows)
+
+    def events_before(
+        self, series: str, when: date, *, exclude: int | None = None, limit: int = 20
+    ) -> list[EventRow]:
+        """Events of `series` held (else first posted) before `when`, latest first: where the
+        previous meeting of an event is found."""
+        held = f"coalesce(meeting_date, ({_FIRST_POSTED}))"
+        rows = self.conn.execute(
+            f"SELECT {_EVENTS.columns} FROM events WHERE series = ? AND id != ? AND {held} < ? "
+            f"ORDER BY {held} DESC, id DESC LIMIT ?",
+            (series, exclude or 0, when.isoformat(), limit),
+        ).fetchall()
+        return _EVENTS.load_all(rows)
+
+    def topics_before(self, series: str, when: date) -> set[str]:
+        """Every topic the documents of the series' events held before `when` named: what a
+        new meeting's topics are measured against ("first time in the series")."""
+        held = f"coalesce(e.meeting_date, ({_FIRST_POSTED.replace('events.id', 'e.id')}))"
+        rows = self.conn.execute(
+            "SELECT DISTINCT t.value FROM events e JOIN documents d ON d.event_id = e.id, "
+            f"json_each(d.statement, '$.topics') t WHERE e.series = ? AND {held} < ? "
+            "AND d.statement IS NOT NULL",
+            (series, when.isoformat()),
+        ).fetchall()
+        return {r[0] for r in rows}
 
     # -- events: writing ------------------------------------------------------------------------
     def create_event(

@@ -16,21 +16,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from watcher.analysis.kind import KINDS as DOCUMENT_KINDS
 from watcher.models import Document
 from watcher.textnorm import is_japanese
 
 CASES = Path(__file__).parent / "fixtures" / "cases"
 
 RELEVANCE = ("primary", "mention", "none")
-KINDS = (
-    "joint-statement",
-    "joint-readout",
-    "ministry-release",
-    "media-note",
-    "press-conference",
-    "remarks",
-    "other",
-)
+# The document kinds are the code's (issue 8 names them): one list.
+KINDS = DOCUMENT_KINDS
 SITES = ("state", "commerce", "meti-ja", "meti-en", "mofa", "other")
 FORMATS = ("html", "pdf")
 # What makes a hard negative hard: the neighbour of JUCIP/EPCC it belongs to.

@@ -72,3 +72,19 @@ def add_new_meti_release(meti: ReplayServer) -> None:
     body = listing.replace('<ul class="clearfix float_li">', item, 1).encode("utf-8")
     meti.add(METI_LISTING, Route(body=body, etag='"new-listing"'))
     meti.add(NEW_RELEASE, Route.file(FIXTURES / "new_release_ja.html"))
+
+
+def add_english_version(meti: ReplayServer) -> None:
+    """METI's English listing gains the English page of the release `add_new_meti_release` added."""
+    en_listing_path = "/english/press/category_02.html"
+    listing = (meti.root / en_listing_path.lstrip("/")).read_text(encoding="utf-8")  # type: ignore[operator]
+    item = (
+        '<dl class="date_sp">\n<dt>April 22, 2024</dt>\n<dd><a href="/english/press/2024/'
+        '0422_001.html">Minister Saito Holds the Third Japan-U.S. Commercial and Industrial '
+        "Partnership (JUCIP) Ministerial Meeting</a></dd>"
+    )
+    meti.add(
+        en_listing_path,
+        Route(body=listing.replace('<dl class="date_sp">', item, 1).encode(), etag='"en2"'),
+    )
+    meti.add("/english/press/2024/0422_001.html", Route.file(FIXTURES / "new_release_en.html"))

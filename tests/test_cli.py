@@ -86,7 +86,7 @@ def test_human_check_output(config_path: Path, capsys: pytest.CaptureFixture[str
     [
         (lambda p: p.write_bytes(b""), "is empty"),
         (lambda p: p.write_bytes(bytes(range(256)) * 4), "binary"),
-        (lambda p: p.write_text("The weather was fine today. We went for a walk."), "no statement"),
+        (lambda p: p.write_text("\n\n  \n"), "is empty"),
         (lambda p: None, "no such file"),
     ],
 )
@@ -97,6 +97,22 @@ def test_extract_bad_input(tmp_path: Path, make, fragment: str) -> None:  # type
     assert result.returncode == 1
     assert fragment in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_extract_analyses_every_page_with_text(tmp_path: Path) -> None:
+    """A page that names no watched series still gets its analysis (issue 8), exit 0."""
+    target = tmp_path / "input.txt"
+    target.write_text(
+        "Secretary Raimondo Announces Export Grants\n\nThe Department announced grants to help "
+        "small firms export, and to build resilient supply chains for semiconductors.\n",
+        encoding="utf-8",
+    )
+    result = run_cli("extract", str(target), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["relevance"] == "none" and data["series"] == [] and data["meeting"] is None
+    assert data["kind"] == "ministry-release" and data["commitments"] == []
+    assert data["topics"] == ["semiconductors", "supply-chains"]
 
 
 def test_extract_of_a_failing_url_is_one_line(sites: dict[str, ReplayServer]) -> None:
@@ -138,7 +154,10 @@ def test_compare_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert set(data["commitments"]) >= {"new", "continued", "dropped"}
     assert "critical-minerals" in data["new_topics"]
     assert "export-controls" in data["continued_topics"]
-    assert {"telecommunications", "data-flows", "pacific-islands"} <= set(data["dropped_topics"])
+    # The 4th's METI release against the 2nd's joint statement: a caveat, and the topics the
+    # release leaves out are not in the summary rather than dropped.
+    assert data["caveat"] and data["dropped_topics"] == []
+    assert {"telecommunications", "data-flows", "pacific-islands"} <= set(data["not_in_summary"])
 
 
 def test_compare_needs_two_or_none(capsys: pytest.CaptureFixture[str]) -> None:

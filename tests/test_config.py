@@ -27,6 +27,11 @@ def test_example_file_matches_the_defaults() -> None:
     defaults = settings_from_dict({})
     assert example.fetch == defaults.fetch
     assert example.schedule == defaults.schedule
+    assert (example.telegram, example.email, example.web) == (
+        defaults.telegram,
+        defaults.email,
+        defaults.web,
+    )
     assert [(s.name, s.kind, s.url) for s in example.sources] == [
         (s.name, s.kind, s.url) for s in defaults.sources
     ]

@@ -27,9 +27,19 @@ def test_comparison_shows_labels_marks_and_every_commitment_text(
     out = capsys.readouterr().out
     assert "Critical minerals (first time in the series)" in out
     assert "Continued topics: Export controls, Supply chains" in out
-    continued = out.split("Continued commitments (1)\n", 1)[1].splitlines()[0]
-    assert continued.startswith("  - The Secretary and Minister also discussed")
+    # Every continued commitment with its old and its new text (issue 8).
+    old, new = out.split("Continued commitments (1)\n", 1)[1].splitlines()[:2]
+    assert old.startswith("  - old: DOC and METI reaffirmed their commitment")
+    assert new.startswith("    new: The Secretary and Minister also discussed")
     assert "reaffirm -> intend (escalation) on Critical minerals, Export controls" in out
+    # Each side headed by its meeting as held, not the reposting site's date (2024-03-28).
+    assert "Old: 2nd ministerial meeting held 2023-05-26 in Detroit, Michigan: Joint" in out
+    assert "New: 4th ministerial meeting held 2024-06-26 in Washington, D.C.: " in out
+    # METI's release on the 4th against the 2nd's joint statement: said once, and what the
+    # release leaves out is not reported as dropped.
+    assert out.count("Note: The two sides differ in kind") == 1
+    assert "Dropped topics: none" in out and "Not in the summary: Semiconductors" in out
+    assert "Comparison of two documents" in out
 
 
 def test_statement_shows_its_meeting_and_commitments_by_topic_label(

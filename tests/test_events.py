@@ -22,6 +22,14 @@ def test_same_ordinal_and_level() -> None:
     assert match_event(later, [Candidate(1, FOURTH)]) == 1
 
 
+def test_an_ordinal_weeks_away_from_its_meeting_date_is_another_meeting() -> None:
+    # Opening remarks of the 4th ministerial that recall "our third JUCIP ministerial": the
+    # ordinal read there must not join the 3rd meeting's event, eleven weeks earlier.
+    third = MeetingKey("jucip", 3, "ministerial", date(2024, 4, 10), date(2024, 4, 11))
+    remarks = MeetingKey("jucip", 3, "ministerial", date(2024, 6, 26), date(2024, 6, 26))
+    assert match_event(remarks, [Candidate(1, third)]) is None
+
+
 def test_conflicting_ordinal_keeps_apart() -> None:
     third = MeetingKey("jucip", 3, "ministerial", None, date(2024, 6, 28))
     assert match_event(third, [Candidate(1, FOURTH)]) is None
@@ -70,3 +78,16 @@ def test_the_rule_is_symmetric_and_one_for_statements_and_events() -> None:
             assert same_meeting(a, b) == same_meeting(b, a)
             assert same_meeting(a, b) == (match_event(a, [Candidate(1, b)]) == 1)
     assert same_meeting(FOURTH, keys[1]) and not same_meeting(FOURTH, keys[3])
+
+
+def test_a_posting_date_is_no_meeting_date() -> None:
+    """A release that states no meeting date is placed by its posting date (rule 4), not
+    taken to report a meeting held the day it was posted."""
+    from watcher.analysis.statement import Meeting, Statement
+    from watcher.events import meeting_key
+
+    undated = Meeting("jucip", None, None, date(2024, 7, 3), None, (), date_source="posting")
+    st = Statement("t", date(2024, 7, 3), "en", ("jucip",), "primary", undated, (), ())
+    key = meeting_key(st)
+    assert key is not None and key.meeting_date is None and key.when == date(2024, 7, 3)
+    assert match_event(key, [Candidate(1, FOURTH)]) == 1

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from poll_helpers import (
     CLOUDFLARE,
-    FIXTURES,
     METI_JUCIP,
     METI_LISTING,
     NEW_RELEASE,
+    add_english_version,
     add_new_meti_release,
     check,
     read_store,
@@ -104,23 +104,8 @@ def test_new_release_is_reported_and_compared_with_history(
     assert comparison["old"]["meeting"]["ordinal"] == 2
     assert "critical-minerals" in comparison["new_topics"]
     assert "semiconductors" in comparison["continued_topics"]
-    assert "telecommunications" in comparison["dropped_topics"]
-
-
-def add_english_version(meti: ReplayServer) -> None:
-    """METI's English listing gains the English page of the release `add_new_meti_release` added."""
-    en_listing_path = "/english/press/category_02.html"
-    listing = (meti.root / en_listing_path.lstrip("/")).read_text(encoding="utf-8")  # type: ignore[operator]
-    item = (
-        '<dl class="date_sp">\n<dt>April 22, 2024</dt>\n<dd><a href="/english/press/2024/'
-        '0422_001.html">Minister Saito Holds the Third Japan-U.S. Commercial and Industrial '
-        "Partnership (JUCIP) Ministerial Meeting</a></dd>"
-    )
-    meti.add(
-        en_listing_path,
-        Route(body=listing.replace('<dl class="date_sp">', item, 1).encode(), etag='"en2"'),
-    )
-    meti.add("/english/press/2024/0422_001.html", Route.file(FIXTURES / "new_release_en.html"))
+    # A short METI release against the full joint statement: not in the summary, not dropped.
+    assert comparison["caveat"] and "telecommunications" in comparison["not_in_summary"]
 
 
 def test_later_english_version_joins_the_japanese_event(

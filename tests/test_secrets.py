@@ -23,7 +23,7 @@ from replay import RecordedRequest, ReplayServer, Route
 from replay.loopback import config_text
 from state import Store
 from watcher.config import settings_from_dict
-from watcher.secrets import forget, redact, remember, secret_env_names
+from watcher.secrets import forget, redact, remember, remember_configured, secret_env_names
 
 KEY = "REVIEW-SECRET-KEY-0123456789"
 
@@ -307,3 +307,22 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
         env=env,
         cwd=Path(__file__).resolve().parent.parent,
     )
+
+
+def test_the_notifiers_secrets_named_in_the_config_are_masked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """[telegram] token_env and [email] password_env (issue 7), read by their names."""
+    forget()
+    settings = settings_from_dict(
+        {"telegram": {"token_env": "MY_BOT_TOKEN"}, "email": {"password_env": "MY_SMTP_PW"}}
+    )
+    assert secret_env_names(settings) == ["COMMERCE_API_KEY", "MY_BOT_TOKEN", "MY_SMTP_PW"]
+    monkeypatch.setenv("MY_BOT_TOKEN", "7042:tok/en+value")
+    monkeypatch.setenv("MY_SMTP_PW", "pass word&more")
+    remember_configured(settings)
+    try:
+        text = f"auth {quote('pass word&more')} and {json.dumps('7042:tok/en+value')}"
+        assert redact(text) == 'auth *** and "***"'
+    finally:
+        forget()

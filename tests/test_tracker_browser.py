@@ -128,7 +128,9 @@ def test_the_matrix_marks_and_links_render(tracker: tuple[Path, set[str]], tmp_p
     site, held = tracker
     dom, figures = render(site / "index.html", tmp_path, 1280, 900)
     columns = dom.select("table.matrix thead th.meeting")
-    assert len(columns) >= 5  # JUCIP's and the EPCC's meetings in the recorded archive
+    # JUCIP's and the EPCC's meetings in the recorded archive: the launch, the 2nd and 4th JUCIP
+    # ministerials, the 2nd EPCC (the January 2024 readout of the same ministers is a mention).
+    assert len(columns) >= 4
     assert [th["data-series"] for th in dom.select("th.series")] == ["jucip", "epcc"]
     rows = dom.select("table.matrix tbody tr")
     assert rows and all(len(r.select("td.mark")) == len(columns) for r in rows)

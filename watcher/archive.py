@@ -12,12 +12,15 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from state.events import EventRow
 from state.store import Store
 from watcher.config import Settings
-from watcher.events import Candidate, MeetingKey, match_event, meeting_key
+from watcher.events import Candidate, MeetingKey, match_event, meeting_key, previous_meeting
 from watcher.models import Document, Relevance
 
 if TYPE_CHECKING:
+    from watcher.alerts import Alerts
+    from watcher.analysis.compare import Comparison
     from watcher.analysis.statement import Statement
     from watcher.analysis.summary import EventSummary
     from watcher.analysis.taxonomy import Taxonomy
@@ -51,6 +54,7 @@ def leading_part(doc: Document, limit: int = MAX_STATEMENT_CHARS) -> tuple[Docum
 @dataclass(frozen=True, slots=True)
 class Judgement:
     detection: Detection
+    # Every page with text has one; a judgement made without analysis (a test's) may not.
     statement: Statement | None
     note: str | None = None  # what the reader should know (the text was cut, see leading_part)
 
@@ -98,14 +102,17 @@ class Analyzer:
 
         return load_taxonomy(self._topics)
 
-    def judge(self, doc: Document, *, series: str | None = None) -> Judgement:
+    def judge(
+        self, doc: Document, *, series: str | None = None, part_of: str | None = None
+    ) -> Judgement:
         """Judge a release once (see `watcher.analysis.extract.judge`); `series` files a text
-        that names no watched series under that one (`import --series`)."""
+        that names no watched series under that one (`import --series`); `part_of` judges an
+        attachment of a release of that series as a document of its meeting."""
         from watcher.analysis.extract import judge
 
         doc, note = leading_part(doc)
         detection, statement = judge(
-            doc, taxonomy=self.taxonomy, catalog=self.catalog, series=series
+            doc, taxonomy=self.taxonomy, catalog=self.catalog, series=series, part_of=part_of
         )
         return Judgement(detection, statement, note)
 
@@ -114,25 +121,30 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _event_key(row: EventRow) -> MeetingKey:
+    return MeetingKey(row.series, row.ordinal, row.level, row.meeting_date, row.first_posted)
+
+
 def _meeting_key(judgement: Judgement, doc: Document) -> MeetingKey:
     key = meeting_key(judgement.statement) if judgement.statement else None
     return key or MeetingKey(judgement.series[0], None, None, None, doc.date)
 
 
 class Archive:
-    def __init__(self, store: Store, analyzer: Analyzer) -> None:
+    """`alerts` queues the alert of each non-baseline release in its archiving transaction
+    (watcher/alerts.py); without it (tests, `compare`) nothing is queued."""
+
+    def __init__(self, store: Store, analyzer: Analyzer, alerts: Alerts | None = None) -> None:
         self.store = store
         self.analyzer = analyzer
+        self.alerts = alerts
 
     def _event_for(
         self, doc: Document, judgement: Judgement, *, baseline: bool, now: datetime
     ) -> tuple[int, bool]:
         key = _meeting_key(judgement, doc)
         candidates = [
-            Candidate(
-                row.id,
-                MeetingKey(row.series, row.ordinal, row.level, row.meeting_date, row.first_posted),
-            )
+            Candidate(row.id, _event_key(row))
             for row in self.store.events_near(key.series, key.when)
         ]
         by_url = {}
@@ -166,7 +178,9 @@ class Archive:
         return [Statement.from_dict(s) for _, s in self.store.statements()]
 
     def summarise(self, doc_id: int) -> EventSummary | None:
-        """Summary of a stored statement compared with its predecessor in the archive."""
+        """Summary of a stored statement: headed by it, and compared as its meeting (every
+        document of its event) against the previous meeting; a statement in no event against
+        its predecessor in the archive."""
         from watcher.analysis.compare import compare_with_previous
         from watcher.analysis.statement import Statement
         from watcher.analysis.summary import build_summary
@@ -175,8 +189,51 @@ class Archive:
         if row is None or row.statement is None:
             return None
         new = Statement.from_dict(row.statement)
-        comparison = compare_with_previous(new, self.statements())
+        if row.event_id is not None:
+            comparison = self.compare_event(row.event_id)
+        else:
+            comparison = compare_with_previous(new, self.statements())
         return build_summary(new, comparison, taxonomy=self.analyzer.taxonomy)
+
+    def meeting_statements(self, event_id: int) -> list[Statement]:
+        """The statements of an event's documents (its releases in every language and their
+        attachments), in the order they were archived."""
+        from watcher.analysis.statement import Statement
+
+        return [
+            Statement.from_dict(d.statement)
+            for d in self.store.event_documents(event_id)
+            if d.statement is not None and d.relevance == "primary"
+        ]
+
+    def previous_event(self, event_id: int) -> EventRow | None:
+        """The event of the meeting before this one in its series (`events.previous_meeting`)."""
+        row = self.store.event(event_id)
+        if row is None:
+            return None
+        key = _event_key(row)
+        if key.when is None:
+            return None
+        earlier = self.store.events_before(row.series, key.when, exclude=event_id)
+        found = previous_meeting(key, [Candidate(e.id, _event_key(e)) for e in earlier])
+        return next((e for e in earlier if e.id == found), None)
+
+    def compare_event(self, event_id: int) -> Comparison | None:
+        """The meeting against the previous one: every document of each (`compare_meetings`);
+        None when the series has no earlier meeting with a statement."""
+        from watcher.analysis.compare import compare_meetings
+
+        new = self.meeting_statements(event_id)
+        previous = self.previous_event(event_id)
+        if not new or previous is None:
+            return None
+        old = self.meeting_statements(previous.id)
+        row = self.store.event(event_id)
+        when = _event_key(row).when if row else None
+        if not old or when is None:
+            return None
+        earlier = self.store.topics_before(previous.series, when)
+        return compare_meetings(old, new, earlier_topics=earlier)
 
     def event_summary(self, event_id: int) -> EventSummary | None:
         """An event's stored summary, read back whole; None for an unknown event and for one
@@ -197,10 +254,17 @@ class Archive:
         origin: str,
         baseline: bool,
         now: datetime,
+        event_id: int | None = None,
     ) -> Archived:
-        """Store a relevant document (and its event) in the caller's transaction."""
-        event_id, new_event = None, False
-        if judgement.detection.relevance is Relevance.PRIMARY:
+        """Store a relevant document (and its event) in the caller's transaction. `event_id`
+        files it in that event whatever its own meeting reads (a release's attachment)."""
+        new_event = False
+        if event_id is not None:
+            key = _meeting_key(judgement, doc)
+            self.store.fill_event(
+                event_id, ordinal=key.ordinal, level=key.level, meeting_date=key.meeting_date
+            )
+        elif judgement.detection.relevance is Relevance.PRIMARY:
             event_id, new_event = self._event_for(doc, judgement, baseline=baseline, now=now)
         doc_id = self.store.save_document(
             url=doc.url,
@@ -226,6 +290,16 @@ class Archive:
                 self.store.set_event_summary(event_id, summary.to_dict())
         elif event_id is not None:
             self._join_summary(event_id, doc_id)
+        if self.alerts is not None and not baseline:
+            self.alerts.released(
+                document_id=doc_id,
+                event_id=event_id,
+                new_event=new_event,
+                relevance=judgement.detection.relevance.value,
+                series=judgement.series,
+                label=self.analyzer.taxonomy.label,
+                now=now,
+            )
         return Archived(doc_id, event_id, new_event)
 
     def _join_summary(self, event_id: int, doc_id: int) -> None:
@@ -253,7 +327,14 @@ class Archive:
                 for a, b in align(Statement.from_dict(first.statement), statement)
                 if a and b
             ]
-        self.store.set_event_summary(event_id, summary.joined(statement.ref(), pairs).to_dict())
+        # The meeting now has one more document: its topics and its comparison with the
+        # previous meeting are the event's, all documents together.
+        grown = summary.joined(statement.ref(), pairs).regrown(
+            self.meeting_statements(event_id),
+            self.compare_event(event_id),
+            taxonomy=self.analyzer.taxonomy,
+        )
+        self.store.set_event_summary(event_id, grown.to_dict())
 
     def seed_bundled_history(self, now: datetime) -> int:
         """Load the shipped past statements once, so the first alert compares with history."""

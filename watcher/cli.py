@@ -77,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long to wait for another instance's lock (default 30)",
     )
+    c.add_argument(
+        "--no-send",
+        action="store_true",
+        help="poll and queue alerts, but send nothing (the next run, check or deliver sends)",
+    )
 
     r = sub.add_parser("run", help="poll on a schedule until stopped (SIGTERM/SIGINT)")
     r.add_argument("--no-baseline", action="store_true", help="as for check")
@@ -130,7 +135,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--series", metavar="ID", help="file it under this series when the text names none"
     )
     i.add_argument("--json", action="store_true")
+    _delivery_commands(sub)
     return p
+
+
+def _delivery_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    d = sub.add_parser("deliver", help="send the queued alerts once")
+    d.add_argument("--json", action="store_true")
+    d.add_argument("--wait", type=float, default=30.0, metavar="SECONDS")
+
+    o = sub.add_parser("outbox", help="list pending, retrying and failed deliveries")
+    o.add_argument("--json", action="store_true")
+
+    n = sub.add_parser("notify-test", help="send a sample alert from the bundled history")
+    n.add_argument("--channel", required=True, choices=["telegram", "email"])
+    n.add_argument("--to", metavar="CHAT_ID|EMAIL", help="recipient (default: the admins)")
+
+    s = sub.add_parser("subscribers", help="add, remove or list subscribers")
+    actions = s.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    actions.required = True
+    add = actions.add_parser("add", help="subscribe an email address or a Telegram chat")
+    remove = actions.add_parser("remove", help="end a subscription")
+    for a in (add, remove):
+        a.add_argument("email", nargs="?", metavar="EMAIL")
+        a.add_argument("--telegram", metavar="CHAT_ID", help="a chat, group or channel id")
+    add.add_argument("--series", metavar="IDS", help="only these series (e.g. jucip,epcc)")
+    add.add_argument("--topics", metavar="IDS", help="only these topic ids")
+    add.add_argument("--mentions", action="store_true", help="also releases that name a series")
+    add.add_argument("--lang", choices=["en", "ja", "both"], default="both")
+    add.add_argument("--digest", choices=["daily"], help="one mail a day instead of each alert")
+    ls = actions.add_parser("list", help="list the active subscribers")
+    ls.add_argument("--json", action="store_true")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,6 +24,15 @@ from watcher import sources
 from watcher.config_base import Seconds, SourceSettings, dec_hook, walk_settings
 from watcher.config_base import Strict as _Strict
 from watcher.config_base import parse_duration as parse_duration  # part of this module's API
+from watcher.config_channels import (
+    ChannelError,
+    Channels,
+    EmailConfig,
+    TelegramConfig,
+    WebConfig,
+    admin_addresses,
+    resolve_channels,
+)
 from watcher.urls import check_url
 
 DEFAULT_USER_AGENT = (
@@ -111,6 +120,9 @@ class Settings(_Strict):
     sources: list[SourceConfig] | None = None
     series: list[SeriesConfig] = msgspec.field(default_factory=list)
     topics: list[TopicConfig] = msgspec.field(default_factory=list)
+    telegram: TelegramConfig = TelegramConfig()
+    email: EmailConfig = EmailConfig()
+    web: WebConfig = WebConfig()
     # Where the settings came from ("built-in defaults" or a path); shown by `sources`. Set by
     # the loader, not read from the file.
     origin: str = "built-in defaults"
@@ -146,6 +158,20 @@ class Settings(_Strict):
 
     def spacing_of(self, source: SourceConfig) -> float:
         return source.host_spacing if source.host_spacing is not None else self.fetch.host_spacing
+
+    def admins(self) -> list[tuple[str, str]]:
+        """(channel, address) of every admin named in the config."""
+        try:
+            return admin_addresses(self.telegram, self.email)
+        except ChannelError as exc:
+            raise ConfigError(f"{self.origin}: {exc}") from None
+
+    def channels(self) -> Channels:
+        """The channels ready to send: secrets read from the environment, addresses checked."""
+        try:
+            return resolve_channels(self.telegram, self.email)
+        except ChannelError as exc:
+            raise ConfigError(f"{self.origin}: {exc}") from None
 
 
 def _message(err: msgspec.ValidationError, origin: str) -> str:

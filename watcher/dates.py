@@ -32,19 +32,25 @@ MONTHS = {
         start=1,
     )
 }
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS_JA = "月火水木金土日"
 # Full names first, then "Sept." (the one four-letter abbreviation in use), then "Sep." etc.
 _MONTH_RE = "|".join(MONTHS) + r"|sept\.?|" + "|".join(m[:3] + r"\.?" for m in MONTHS)
+_WEEKDAY_RE = "|".join(WEEKDAYS) + r"|(?:mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\.?"
+# "Friday, July 29", "July 29 (Friday)"; a weekday named with a date must agree with it.
 _EN_MDY = re.compile(
-    rf"\b(?P<month>{_MONTH_RE})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>\d{{4}}))?",
+    rf"\b(?:(?P<wd>{_WEEKDAY_RE}),?\s+)?(?P<month>{_MONTH_RE})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?"
+    rf"\b(?:,?\s+(?P<year>\d{{4}}))?(?:\s*\((?P<wd2>{_WEEKDAY_RE})\))?",
     re.IGNORECASE,
 )
 _EN_DMY = re.compile(
-    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH_RE})\b(?:,?\s+(?P<year>\d{{4}}))?",
+    rf"\b(?:(?P<wd>{_WEEKDAY_RE}),?\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH_RE})"
+    rf"\b(?:,?\s+(?P<year>\d{{4}}))?(?:\s*\((?P<wd2>{_WEEKDAY_RE})\))?",
     re.IGNORECASE,
 )
 _JA = re.compile(
     r"(?:(?P<era>令和|平成)?\s*(?P<year>\d{1,4}|元)\s*年)?\s*(?P<month>\d{1,2})\s*月\s*"
-    r"(?P<day>\d{1,2})\s*日"
+    rf"(?P<day>\d{{1,2}})\s*日(?:\s*[(（]\s*(?P<wd>[{WEEKDAYS_JA}])(?:曜日?)?\s*[)）])?"
 )
 _ISO = re.compile(r"(?<!\d)(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})(?!\d)")
 _ERA_BASE = {"令和": 2018, "平成": 1988}
@@ -53,6 +59,16 @@ _ERA_BASE = {"令和": 2018, "平成": 1988}
 def iso(value: date | datetime | None) -> str | None:
     """The ISO-8601 text of a date or time, None for None: how JSON and the store write them."""
     return value.isoformat() if value is not None else None
+
+
+def weekday_number(word: str | None) -> int | None:
+    """0 (Monday) to 6 for an English weekday name or abbreviation, or a Japanese 曜日 kanji."""
+    if not word:
+        return None
+    if word in WEEKDAYS_JA:
+        return WEEKDAYS_JA.index(word)
+    word = word.casefold().rstrip(".")
+    return next((i for i, d in enumerate(WEEKDAYS) if d.startswith(word[:3])), None)
 
 
 def month_number(word: str) -> int | None:
@@ -68,6 +84,8 @@ class Mention:
     month: int
     day: int
     kind: str  # "en", "ja" or "iso"
+    # The weekday written with the date (0 = Monday), which the date must agree with.
+    weekday: int | None = None
 
     def to_date(self, year: int | None = None) -> date | None:
         try:
@@ -84,13 +102,15 @@ def mentions(text: str) -> list[Mention]:
             month = month_number(m.group("month"))
             if month:
                 year = int(m.group("year")) if m.group("year") else None
-                found.append(Mention(m.start(), year, month, int(m.group("day")), "en"))
+                weekday = weekday_number(m.group("wd") or m.group("wd2"))
+                found.append(Mention(m.start(), year, month, int(m.group("day")), "en", weekday))
     for m in _JA.finditer(text):
         year = None
         if m.group("year"):
             y = 1 if m.group("year") == "元" else int(m.group("year"))
             year = y + _ERA_BASE[m.group("era")] if m.group("era") else y
-        found.append(Mention(m.start(), year, int(m.group("month")), int(m.group("day")), "ja"))
+        month, day = int(m.group("month")), int(m.group("day"))
+        found.append(Mention(m.start(), year, month, day, "ja", weekday_number(m.group("wd"))))
     for m in _ISO.finditer(text):
         found.append(
             Mention(

@@ -1,39 +1,44 @@
-"""Decide whether a release is about a watched series (primary), names one in passing (mention),
-or neither.
+"""Decide whether a release is about a meeting or statement of a watched series (primary), names
+one in passing (mention), or neither.
 
-Titles often do not name the series ("Readout of Secretary Raimondo's Meeting with Minister ..."),
-and METI's Americas desk publishes many US-related releases that are not JUCIP/EPCC, so a single cue
-decides nothing. The decision weighs where the series is named (title, lead, body), whether the
-release reports a meeting or a statement, and signs that the text is commentary, not a release.
+A series counts only where it is named as itself: "Japan-UK Economic 2+2" is another dialogue
+(`SeriesCatalog.own_occurrences`). A release is about a meeting of the series when the series is
+the meeting it reports, not one it refers to:
+1. its title names the series with a meeting or statement word ("... Holds the Fourth JUCIP
+   Ministerial Meeting", "Joint Statement of the U.S.-Japan EPCC", "...閣僚会合を開催しました"),
+   or
+2. its opening (the first paragraph of substance; a transcript's part before the questions)
+   names the series as the meeting held ("met ... for the second ministerial meeting of JUCIP",
+   "We have just concluded the first meeting of the EPCC"), or
+3. it is a joint statement whose opening founds the series ("established the JUCIP").
+A name counts as the meeting only with a meeting word beside it and no reference word near it
+("since its first ministerial meeting", "the next JUCIP ministerial", "under JUCIP", "the outcomes
+of the EPCC meeting last November"). A release whose title reports a call, a courtesy call, a trip
+or a minister's own press conference is a mention unless its title names the series' meeting
+itself (a meeting word beside the name), and so is commentary. Everything else that names a
+series is a mention. The patterns live in watcher/data/detect.toml.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
+from watcher.data import load_toml
 from watcher.models import Relevance
-from watcher.series import SeriesCatalog
-from watcher.textnorm import fold
+from watcher.series import Occurrence, SeriesCatalog
+from watcher.textnorm import normalise
 
-# A release that reports a meeting or issues a statement says so in its title or lead.
-_EVENT_CUES = re.compile(
-    r"joint statement|joint press release|readout|ministerial|vice[- ]ministerial|"
-    r"\bmeeting\b|\bmet\b|\bheld\b|\bhold\b|\bconvened\b|\bdialogue\b|\blaunch|established|"
-    r"共同声明|共同プレスリリース|会合|会談|開催|協議|閣僚|立ち上げ|設立"
-)
-# Commentary and analysis pieces: bylines, abstracts, disclaimers, footnote markers.
-_COMMENTARY_CUES = re.compile(
-    r"views expressed|this (?:article|paper|analysis|report)|\babstract\b|non-resident|"
-    r"scholar|download this publication|\bop-ed\b|\bcommentary\b|"
-    r"本稿|筆者|論考"
-)
-_FOOTNOTE = re.compile(r"\[\d{1,3}\]")
-
-LEAD_PARAGRAPHS = 2
-LEAD_CHARS = 1500
-SHORT_LINE = 120
-PRIMARY_SCORE = 3
+# How much of the opening paragraph counts as the release's report of its occasion.
+OPENING_SENTENCES = 3
+# A founding statement founds the series in its first paragraphs of substance.
+FOUNDING_PARAGRAPHS = 3
+# How far back and ahead of a name its meeting and reference words are looked for.
+BEFORE, AFTER = 70, 60
+# A transcript's opening remarks run until the first question; the part read is capped.
+TRANSCRIPT_OPENING = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,67 +59,185 @@ class Detection:
         return cls(Relevance.PRIMARY, (series,), {})
 
 
-def _lead(paragraphs: list[str]) -> str:
-    """The first paragraphs of substance; short lines (a title, a date line) ride along free."""
-    lead, substantial, size = [], 0, 0
-    for p in paragraphs:
-        if not p:
+@dataclass(frozen=True, slots=True)
+class _Cues:
+    title_event: re.Pattern[str]
+    meeting_before: re.Pattern[str]
+    meeting_after: re.Pattern[str]
+    reference_before: re.Pattern[str]
+    reference_after: re.Pattern[str]
+    founding_before: re.Pattern[str]
+    founding_after: re.Pattern[str]
+    other_occasion: re.Pattern[str]
+    call_lead: re.Pattern[str]
+    commentary: re.Pattern[str]
+
+
+@cache
+def _cues() -> _Cues:
+    d = load_toml("detect.toml")
+    return _Cues(
+        **{
+            name: re.compile(d[key])
+            for name, key in (
+                ("title_event", "title_event"),
+                ("meeting_before", "meeting_before"),
+                ("meeting_after", "meeting_after"),
+                ("reference_before", "reference_before"),
+                ("reference_after", "reference_after"),
+                ("founding_before", "founding_before"),
+                ("founding_after", "founding_after"),
+                ("other_occasion", "other_occasion_title"),
+                ("call_lead", "call_lead"),
+                ("commentary", "commentary"),
+            )
+        }
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    start: int
+    end: int
+
+
+def _referenced(text: str, occ: Occurrence, span: _Span) -> bool:
+    """A reference word ties the name to another meeting or to the framework at large."""
+    cues = _cues()
+    before = text[max(span.start, occ.start - BEFORE) : occ.start]
+    after = text[occ.end : min(span.end, occ.end + AFTER)]
+    return bool(cues.reference_before.search(before) or cues.reference_after.search(after))
+
+
+def _as_meeting(text: str, occ: Occurrence, span: _Span) -> bool:
+    """The name stands for the meeting the sentence reports."""
+    cues = _cues()
+    before = text[max(span.start, occ.start - BEFORE) : occ.start]
+    after = text[occ.end : min(span.end, occ.end + AFTER)]
+    named = cues.meeting_before.search(before) or cues.meeting_after.search(after)
+    return bool(named) and not _referenced(text, occ, span)
+
+
+def _founded(text: str, occ: Occurrence, span: _Span) -> bool:
+    cues = _cues()
+    before = text[max(span.start, occ.start - BEFORE) : occ.start]
+    after = text[occ.end : min(span.end, occ.end + AFTER)]
+    return bool(cues.founding_before.search(before) or cues.founding_after.search(after))
+
+
+def _is_frame(paragraph: str) -> bool:
+    """A line around the release rather than its report: "Begin Text:", "The below is
+    attributable to ...:", "The text of the following joint statement was released by ...",
+    "Remarks as Prepared for Delivery", a heading, a date line."""
+    from watcher.analysis.clean import is_prose
+    from watcher.analysis.kind import is_statement_frame
+
+    return (
+        paragraph.rstrip().endswith((":", "："))
+        or not is_prose(paragraph)
+        or is_statement_frame(paragraph)
+    )
+
+
+def _substantive(paragraphs: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    return [(offset, para) for offset, para in paragraphs if not _is_frame(para)]
+
+
+def _opening(paragraphs: list[tuple[int, str]], transcript: bool) -> list[_Span]:
+    """Spans (offsets into the folded text) of the sentences that report the occasion."""
+    from watcher.analysis.kind import is_question
+    from watcher.analysis.segment import split_sentences
+
+    spans: list[_Span] = []
+    if transcript:
+        for offset, para in paragraphs:
+            if is_question(para) or offset > TRANSCRIPT_OPENING:
+                break
+            spans.append(_Span(offset, offset + len(para)))
+        return spans
+    for offset, para in _substantive(paragraphs):
+        at = 0
+        for sentence in split_sentences(para)[:OPENING_SENTENCES]:
+            at = para.find(sentence, at)
+            if at < 0:
+                return [_Span(offset, offset + len(para))]
+            spans.append(_Span(offset + at, offset + at + len(sentence)))
+            at += len(sentence)
+        break
+    return spans
+
+
+def _within(occs: Iterable[Occurrence], span: _Span) -> list[Occurrence]:
+    return [o for o in occs if span.start <= o.start and o.end <= span.end]
+
+
+def detect(title: str, text: str, catalog: SeriesCatalog, *, kind: str | None = None) -> Detection:
+    """Judge one release (pure; a few regex passes). `kind` is the release's form
+    (`watcher.analysis.kind`), read from the title and text when not given."""
+    if kind is None:
+        from watcher.analysis.kind import document_kind
+
+        kind = document_kind(title, text)
+    # One folded text, title first, so that every name is judged with the whole release around it
+    # (a bare "Economic 2+2" in the body of a Japan-UK release is the Japan-UK one).
+    head = normalise(title)
+    paragraphs: list[tuple[int, str]] = []
+    offset = len(head) + 2
+    parts = [head]
+    for raw in re.split(r"\n\s*\n", text):
+        para = normalise(raw)
+        if not para:
             continue
-        lead.append(p)
-        size += len(p)
-        if len(p) >= SHORT_LINE:
-            substantial += 1
-        if substantial >= LEAD_PARAGRAPHS or size >= LEAD_CHARS:
-            break
-    return "\n".join(lead)
-
-
-def _commentary_penalty(folded_body: str) -> int:
-    penalty = 0
-    if _COMMENTARY_CUES.search(folded_body[:4000]):
-        penalty += 3
-    if len(_FOOTNOTE.findall(folded_body)) >= 3:
-        penalty += 2
-    return penalty
-
-
-def detect(title: str, text: str, catalog: SeriesCatalog) -> Detection:
-    """Score each series named in the release; pure and cheap (a few regex passes)."""
-    folded_title = fold(title)
-    paragraphs = [fold(p) for p in re.split(r"\n\s*\n", text)]
-    folded_body = "\n".join(paragraphs)
-    body_counts = catalog.counts_folded(folded_body)
-    title_counts = catalog.counts_folded(folded_title)
-    counts = {
-        sid: body_counts.get(sid, 0) + title_counts.get(sid, 0)
-        for sid in set(body_counts) | set(title_counts)
-    }
-    if not counts:
+        paragraphs.append((offset, para))
+        parts.append(para)
+        offset += len(para) + 2
+    whole = "\n\n".join(parts)
+    folded = whole.casefold()
+    if len(folded) != len(whole):  # a rare character whose case folding changes its length
+        folded = whole.lower()
+    occs = catalog.own_occurrences(folded)
+    if not occs:
         return Detection(Relevance.NONE, (), {})
+    counts: dict[str, int] = {}
+    for o in occs:
+        counts[o.series] = counts.get(o.series, 0) + 1
 
-    lead = _lead(paragraphs)
-    lead_counts = catalog.counts_folded(lead)
-    event_in_front = bool(_EVENT_CUES.search(folded_title) or _EVENT_CUES.search(lead))
-    penalty = _commentary_penalty(folded_body)
-
-    scores: dict[str, int] = {}
-    for sid, n in counts.items():
-        score = 0
-        if title_counts.get(sid):
-            score += 4
-        # Named up front and again later: the release is about it. Named once: in passing.
-        if lead_counts.get(sid):
-            score += 2 if n >= 2 else 1
-        if event_in_front:
-            score += 1
-        if n >= 3:
-            score += 1
-        if n >= 6:
-            score += 1
-        scores[sid] = score - penalty
-
-    ranked = sorted(scores, key=lambda s: (-scores[s], -counts[s], s))
-    primary = tuple(s for s in ranked if scores[s] >= PRIMARY_SCORE)
-    if primary:
-        return Detection(Relevance.PRIMARY, primary, counts)
+    about = _about(folded, occs, paragraphs, kind, len(head))
+    if about:
+        return Detection(Relevance.PRIMARY, tuple(about), counts)
+    ranked = sorted(counts, key=lambda s: (-counts[s], s))
     return Detection(Relevance.MENTION, tuple(ranked), counts)
+
+
+def _about(
+    folded: str,
+    occs: list[Occurrence],
+    paragraphs: list[tuple[int, str]],
+    kind: str,
+    title_end: int,
+) -> list[str]:
+    """The series whose meeting or statement the release reports (rules 1-3), in order."""
+    cues = _cues()
+    title = _Span(0, title_end)
+    found: list[str] = []
+    in_title = _within(occs, title)
+    if cues.other_occasion.search(folded[:title_end]):
+        # "Readout of the Secretary's Call with the Minister on JUCIP" is a call: only a title
+        # that names the series' meeting itself makes such a release about the meeting.
+        found += [o.series for o in in_title if _as_meeting(folded, o, title)]
+        return list(dict.fromkeys(found))
+    if cues.title_event.search(folded[:title_end]):
+        found += [o.series for o in in_title if not _referenced(folded, o, title)]
+    if not found:
+        if cues.commentary.search(folded[:4000]):
+            return []
+        opening = _opening(paragraphs, kind == "press-conference")
+        if opening and cues.call_lead.search(folded[opening[0].start : opening[0].end]):
+            return []
+        for span in opening:
+            found += [o.series for o in _within(occs, span) if _as_meeting(folded, o, span)]
+        if not found and kind == "joint-statement":
+            for offset, para in _substantive(paragraphs)[:FOUNDING_PARAGRAPHS]:
+                span = _Span(offset, offset + len(para))
+                found += [o.series for o in _within(occs, span) if _founded(folded, o, span)]
+    return list(dict.fromkeys(found))

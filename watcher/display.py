@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from state.store import DocumentRow, SourceState
-    from watcher.analysis.compare import Comparison
     from watcher.analysis.statement import Commitment, Meeting, Statement, StatementRef
     from watcher.analysis.summary import EventSummary
     from watcher.pipeline import CheckReport, Progress
@@ -224,6 +223,7 @@ def print_statement(statement: Statement, label: Callable[[str], str]) -> None:
     facts = [
         f"posted {statement.date.isoformat()}" if statement.date else "",
         f"language {statement.lang}",
+        f"kind {statement.kind}" if statement.kind else "",
         f"series {', '.join(statement.series) or 'none'} ({statement.relevance})",
         _held(statement.meeting) if statement.meeting else "",
     ]
@@ -252,16 +252,18 @@ def ordinal(n: int | None) -> str:
 
 
 def _named(ref: StatementRef) -> str:
-    when = ref.date.isoformat() if ref.date else "undated"
-    return f"{ref.title or ref.url or '?'} ({when})"
+    """A comparison's side: the meeting (which, when held, where), then the release."""
+    posted = f"posted {ref.date.isoformat()}" if ref.date else "undated"
+    release = f"{ref.title or ref.url or '?'} ({posted})"
+    if ref.meeting is None:
+        return release
+    return f"{_held(ref.meeting)}: {release}"
 
 
-def _commitment_lists(comparison: Comparison) -> list[tuple[str, list[str]]]:
-    return [
-        ("new", [c.text for c in comparison.new_commitments]),
-        ("continued", [c.new.text for c in comparison.continued]),
-        ("dropped", [c.text for c in comparison.dropped_commitments]),
-    ]
+_SCOPE = {
+    "meeting": "Meeting-level comparison: every document of each meeting",
+    "document": "Comparison of two documents",
+}
 
 
 def print_comparison(summary: EventSummary) -> None:
@@ -275,8 +277,11 @@ def print_comparison(summary: EventSummary) -> None:
     def topic_list(ids: Sequence[str]) -> str:
         return _esc(", ".join(label(t) for t in ids)) or "none"
 
+    console.print(f"[dim]{_esc(_SCOPE.get(comparison.scope, comparison.scope))}[/]")
     console.print(f"[bold]Old:[/] {_esc(_named(comparison.old))}")
     console.print(f"[bold]New:[/] {_esc(_named(comparison.new))}")
+    if comparison.caveat:
+        console.print(f"[yellow]Note:[/] {_esc(comparison.caveat)}")
     first = set(comparison.first_in_series)
     new_topics = [
         label(t) + (" (first time in the series)" if t in first else "")
@@ -285,12 +290,17 @@ def print_comparison(summary: EventSummary) -> None:
     console.print(f"[green]New topics:[/] {_esc(', '.join(new_topics)) or 'none'}")
     console.print(f"Continued topics: {topic_list(comparison.continued_topics)}")
     console.print(f"[red]Dropped topics:[/] {topic_list(comparison.dropped_topics)}")
-    for kind, texts in _commitment_lists(comparison):
-        console.print(f"\n[bold]{kind.capitalize()} commitments ({len(texts)})[/]")
-        for text in texts[:LIST_LIMIT]:
-            console.print(f"  - {_esc(_clip(text))}")
-        if len(texts) > LIST_LIMIT:
-            console.print(f"  [dim]... {len(texts) - LIST_LIMIT} more (--json lists all)[/]")
+    if comparison.not_in_summary:
+        console.print(f"Not in the summary: {topic_list(comparison.not_in_summary)}")
+    _print_list(console, "New commitments", [c.text for c in comparison.new_commitments])
+    console.print(f"\n[bold]Continued commitments ({len(comparison.continued)})[/]")
+    for c in comparison.continued:
+        console.print(f"  - old: {_esc(_clip(c.old.text))}")
+        console.print(f"    new: {_esc(_clip(c.new.text))}")
+    dropped = "Dropped commitments"
+    if comparison.shorter == "new":
+        dropped = "Not repeated in the summary"
+    _print_list(console, dropped, [c.text for c in comparison.dropped_commitments])
     if comparison.strength_changes:
         console.print("\n[bold]Strength changes[/]")
         for ch in comparison.strength_changes:
@@ -299,6 +309,14 @@ def print_comparison(summary: EventSummary) -> None:
                 f"  - {_esc(ch.old.strength)} -> {_esc(ch.new.strength)} "
                 f"({_esc(ch.direction)}) on {_esc(on)}: {_esc(_clip(ch.new.text))}"
             )
+
+
+def _print_list(console: Console, heading: str, texts: Sequence[str]) -> None:
+    console.print(f"\n[bold]{heading} ({len(texts)})[/]")
+    for text in texts[:LIST_LIMIT]:
+        console.print(f"  - {_esc(_clip(text))}")
+    if len(texts) > LIST_LIMIT:
+        console.print(f"  [dim]... {len(texts) - LIST_LIMIT} more (--json lists all)[/]")
 
 
 LIST_LIMIT = 8

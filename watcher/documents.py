@@ -49,6 +49,11 @@ def _title(head: tuple[str, ...]) -> str:
 
 
 def document_from_text(raw: str, url: str) -> Document:
+    if "\f" in raw:
+        # Paged text (a PDF's, saved with its form feeds): paragraphs first, then the rest.
+        from watcher.analysis.pages import reflow
+
+        raw = reflow(raw)
     cleaned = clean_text(raw)
     head = [normalise(line) for line in cleaned.head if line.strip()]
     title = _title(cleaned.head)

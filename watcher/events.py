@@ -6,14 +6,18 @@ version of the same meeting for its predecessor, so the archive (grouping releas
 and the comparison (`find_previous`, first-in-series) both ask this module. Two releases are about
 one meeting when:
 1. one links to the other (METI English pages link the Japanese original), or
-2. same series, the same ordinal, and levels not in conflict ("4th ministerial"), or
+2. same series, the same ordinal, levels not in conflict ("4th ministerial"), and meeting dates
+   (where both are known) not weeks apart, or
 3. same series, ordinal and level not in conflict, and meeting dates within a day (a meeting in
    Washington on the 10th is the 11th in Tokyo), or
 4. same series, nothing in conflict, not both with a meeting date, and dates (meeting, else
    posting) within two weeks.
 A conflicting ordinal or level always keeps releases apart; so do meeting dates more than a day
-apart, unless rule 2 joins them. Among several matching events the lowest-numbered rule wins,
-then the first candidate (the caller lists the newest event first).
+apart, unless rule 2 joins them. A date that is only the posting date is no meeting date: METI's
+English page follows the meeting by weeks. An ordinal read from a reference to another meeting
+("our third JUCIP ministerial, in April") cannot join two meetings weeks apart. Among several
+matching events the lowest-numbered rule wins, then the first candidate (the caller lists the
+newest event first).
 """
 
 from __future__ import annotations
@@ -63,11 +67,12 @@ def meeting_key(statement: Statement) -> MeetingKey | None:
     if series is None:
         return None
     m = statement.meeting
+    stated = m is not None and m.date_source != "posting"
     return MeetingKey(
         series=series,
         ordinal=m.ordinal if m else None,
         level=m.level if m else None,
-        meeting_date=m.date if m else None,
+        meeting_date=m.date if m and stated else None,
         posting_date=statement.date,
     )
 
@@ -84,11 +89,11 @@ def _rule(a: MeetingKey, b: MeetingKey) -> int | None:
     """The rule (2, 3 or 4 above) by which a and b are one meeting, or None."""
     if a.series != b.series or _conflict(a.level, b.level):
         return None
+    apart = _days(a.meeting_date, b.meeting_date)
     if a.ordinal is not None and a.ordinal == b.ordinal:
-        return 2
+        return 2 if apart is None or apart <= NEAR_DAYS else None
     if _conflict(a.ordinal, b.ordinal):
         return None
-    apart = _days(a.meeting_date, b.meeting_date)
     if apart is not None:
         return 3 if apart <= SAME_MEETING_DAYS else None
     apart = _days(a.when, b.when)
@@ -125,3 +130,33 @@ def match_event(
         if rule is not None and (best is None or rule < best[0]):
             best = (rule, c.event_id)
     return best[1] if best else None
+
+
+def follows(new: MeetingKey, old: MeetingKey) -> bool:
+    """`old` is the kind of meeting `new` follows in its series: a numbered meeting ("the 3rd
+    ministerial") follows the previous numbered one at its level, not a readout of a call or a
+    vice-ministerial in between; any other follows whatever came before."""
+    if new.ordinal is None:
+        return True
+    return old.ordinal is not None and old.level == new.level
+
+
+def previous_meeting(new: MeetingKey, earlier: Sequence[Candidate]) -> int | None:
+    """The event of the meeting before `new` among `earlier` (events of its series held before
+    it, latest first): the latest that `new` follows, else the latest; never one of `new`'s
+    own meeting."""
+    when = new.when
+    usable = [
+        c
+        for c in earlier
+        if c.key.series == new.series
+        and c.key.when is not None
+        and when is not None
+        and c.key.when < when
+        and not same_meeting(new, c.key)
+    ]
+    usable.sort(key=lambda c: (c.key.when, c.event_id), reverse=True)
+    for c in usable:
+        if follows(new, c.key):
+            return c.event_id
+    return usable[0].event_id if usable else None

@@ -12,8 +12,8 @@ each check turns them into problems; no problem is healthy. A check is one funct
   than twice the interval ago". An enabled source never polled is late: the first pass records
   it (the Docker HEALTHCHECK's start period covers that pass). Disabled sources are not checked.
 - **Store.** The database exists and accepts a write (taken and rolled back, never changed).
-- **Outbox.** No delivery is stuck past its retries. The outbox arrives with the notifiers: until
-  its table exists there is no reading (None) and nothing to check.
+- **Outbox.** No delivery is stuck past its retries: none is still pending a retry interval (the
+  longest backoff) after it was due. Before the outbox's table exists there is no reading (None).
 """
 
 from __future__ import annotations

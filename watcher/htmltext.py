@@ -274,6 +274,21 @@ _MAIN_SELECTORS = (
 )
 
 
+def pdf_links(node: Tag, base: str) -> dict[str, str]:
+    """The PDFs a page links on its own site, in page order, with each link's text
+    (`watcher.attachments`)."""
+    from urllib.parse import urljoin, urlsplit, urlunsplit
+
+    from watcher.attachments import same_site_pdfs
+
+    links = []
+    for a in node.select("a[href]"):
+        parts = urlsplit(urljoin(base, str(a["href"]).strip()))
+        url = urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
+        links.append((url, element_text(a)))
+    return same_site_pdfs(links, base)
+
+
 def element_text(tag: Tag | None) -> str:
     return normalise(tag.get_text(" ")) if tag is not None else ""
 
@@ -329,4 +344,5 @@ def generic_document(html: str, url: str, lang: str | None = None) -> Document:
         text=text,
         lang=lang or page_lang(soup, text),
         date=found[1] if found else None,
+        attachments=pdf_links(body, url) if body is not None else {},
     )

@@ -60,7 +60,9 @@ class Document:
     starting with "- " (indented two spaces per nesting level). Page chrome (navigation,
     breadcrumbs, footers, related links, contact blocks) is already removed by the adapter.
     `alternates` maps a language code to the URL of the same release in that language
-    (METI English pages link back to the Japanese original).
+    (METI English pages link back to the Japanese original). `attachments` maps the URL of each
+    PDF the page links on its own site (METI's 関連資料: the joint statement, its translation)
+    to the link's text.
     """
 
     url: str
@@ -69,3 +71,4 @@ class Document:
     lang: str
     date: date | None = None
     alternates: dict[str, str] = field(default_factory=dict)
+    attachments: dict[str, str] = field(default_factory=dict)

@@ -26,10 +26,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from state.store import ItemRow, PollRecord, SourceState, Store
+from watcher.alerts import Alerts
 from watcher.archive import Analyzer, Archive, Judgement
 from watcher.config import Settings, SourceConfig
 from watcher.fetch import Fetcher, FetchResult, Validators
-from watcher.models import Document, ListingItem, SourceStatus
+from watcher.models import Document, ListingItem, Relevance, SourceStatus
 from watcher.policy import DEFAULT_POLICY, Policy
 from watcher.secrets import redact
 from watcher.sources import adapter_for
@@ -161,7 +162,9 @@ class Poller:
         self.settings = settings
         self.store = store
         self.fetcher = fetcher
-        self.archive = Archive(store, analyzer or Analyzer.from_settings(settings))
+        self.archive = Archive(
+            store, analyzer or Analyzer.from_settings(settings), Alerts(store, settings)
+        )
         self.baseline = baseline
         self.clock = clock
         self.progress = progress
@@ -357,7 +360,7 @@ class Poller:
             item = by_key.get(pending.key) or pending.listing_item(adapter.lang)
             doc, failed = await self._document(cfg, adapter, item, report)
             if doc is not None:
-                self._judge_and_store(cfg, item, doc, pending.baseline, report)
+                await self._judge_and_store(cfg, item, doc, pending.baseline, report)
                 report.new_items += 1
                 continue
             assert failed is not None
@@ -443,7 +446,7 @@ class Poller:
         except LayoutChanged as exc:
             return None, _LayoutFailure(str(exc))
 
-    def _judge_and_store(
+    async def _judge_and_store(
         self,
         cfg: SourceConfig,
         item: ListingItem,
@@ -459,12 +462,25 @@ class Poller:
         # The same release through a second source (the Commerce API and the Commerce
         # listing) or a second page is not news twice.
         report_it = judgement.relevant and self.store.document_by_url(doc.url) is None
+        # Fetched before anything is written: the release and its attachments are archived in
+        # one transaction, or (after a crash) the item is still pending.
+        attached = await self._attachments(cfg, doc, judgement) if report_it else []
         now = self.clock()
         with self.store.transaction():
             if report_it:
-                self.archive.add(
+                archived = self.archive.add(
                     doc, judgement, source=cfg.name, origin="poll", baseline=baseline, now=now
                 )
+                for part, part_judgement in attached:
+                    self.archive.add(
+                        part,
+                        part_judgement,
+                        source=cfg.name,
+                        origin="poll",
+                        baseline=baseline,
+                        now=now,
+                        event_id=archived.event_id,
+                    )
             self.store.finish_item(cfg.name, item.key, relevance)
         if report_it:
             report.releases.append(
@@ -479,6 +495,36 @@ class Poller:
                     baseline=baseline,
                 )
             )
+
+    async def _attachments(
+        self, cfg: SourceConfig, doc: Document, judgement: Judgement
+    ) -> list[tuple[Document, Judgement]]:
+        """The PDFs a release about a meeting attaches (METI's 関連資料: the joint statement, its
+        translation), fetched and judged as documents of that meeting. One that fails to come
+        is logged and left out: the release itself is not held back for it."""
+        if judgement.detection.relevance is not Relevance.PRIMARY or not doc.attachments:
+            return []
+        from watcher.attachments import fetch_pdf
+        from watcher.pdf import PdfError, document_from_pdf
+
+        out = []
+        for url, link_text in doc.attachments.items():
+            if self.store.document_by_url(url) is not None:
+                continue
+            data = await fetch_pdf(self.fetcher, url, spacing=self.settings.spacing_of(cfg))
+            try:
+                if isinstance(data, str):
+                    raise PdfError(data)
+                # pdfminer is pure Python: a long PDF must not stall the other sources' polls.
+                part = await asyncio.to_thread(
+                    document_from_pdf, data, url, title=link_text, posted=doc.date
+                )
+            except PdfError as exc:
+                log.warning("source %s: attachment %s of %s: %s", cfg.name, url, doc.url, exc)
+                continue
+            if part.text.strip():
+                out.append((part, self.archive.analyzer.judge(part, part_of=judgement.series[0])))
+        return out
 
     # -- health ---------------------------------------------------------------------------------
     def _finish(

@@ -13,6 +13,18 @@ values computed here; `Poller` asks here what they mean, and `sources` shows the
   asking for a pause until 2099 gets a day), and the source's error says so.
 - A source is stale when its newest item is older than its `stale_after`, or, when its items
   carry no dates, when nothing new has appeared for that long.
+
+Deliveries (`DeliveryPolicy`, read by notifiers/dispatch.py):
+
+- A delivery the channel could not take now is retried with doubling backoff from
+  `first_backoff` up to `max_backoff` (or after the channel's own Retry-After, if longer), and
+  given up on after `max_attempts` (then the admins are told).
+- A channel that is down (connection refused, token or login refused) pauses that channel only,
+  for `channel_pause`; its rows keep their attempts (the recipient is not at fault). The admins
+  hear of it once it has been down for `channel_alarm_after`.
+- Digest rows are due at the next `digest_hour` (UTC).
+- An alarm (a source's health, a channel) is told to the admins once per change of state, with
+  a reminder every `reminder_every` while it lasts, and once more when it clears.
 """
 
 from __future__ import annotations
@@ -130,3 +142,77 @@ class Policy:
 
 
 DEFAULT_POLICY = Policy()
+
+# Source statuses that raise an alarm at once; other failures do after a few polls in a row.
+ALARM_STATUSES = frozenset({"blocked", "stale", "layout_changed"})
+FAILING_POLLS_ALARM = 3
+
+
+def source_alarm(status: str | None, consecutive_failures: int) -> str | None:
+    """The alarm a source's stored health stands for, or None when it is fine."""
+    if status in ALARM_STATUSES:
+        return status
+    if status not in (None, "ok", "not_modified") and consecutive_failures >= FAILING_POLLS_ALARM:
+        return "failing"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryVerdict:
+    attempts: int  # counting this one
+    give_up: bool
+    next_attempt_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryPolicy:
+    first_backoff: timedelta = timedelta(seconds=30)
+    max_backoff: timedelta = timedelta(hours=1)
+    max_attempts: int = 12  # about six hours of tries with the defaults
+    channel_pause: timedelta = timedelta(minutes=5)
+    channel_alarm_after: timedelta = timedelta(minutes=10)
+    digest_hour: int = 7
+    reminder_every: timedelta = timedelta(days=1)
+
+    def after_retry(
+        self, attempts: int, retry_after: float | None, now: datetime
+    ) -> DeliveryVerdict:
+        """A delivery tried `attempts` times before failed once more, for now."""
+        attempts += 1
+        wait = min(self.first_backoff * 2 ** min(attempts - 1, 16), self.max_backoff)
+        if retry_after is not None:
+            wait = max(wait, timedelta(seconds=retry_after))
+        return DeliveryVerdict(attempts, attempts >= self.max_attempts, now + wait)
+
+    def channel_resumes(self, now: datetime, retry_after: float | None = None) -> datetime:
+        """When a channel that is down is tried again."""
+        wait = self.channel_pause
+        if retry_after is not None:
+            wait = max(wait, timedelta(seconds=retry_after))
+        return now + wait
+
+    def digest_due(self, now: datetime) -> datetime:
+        """The next digest time after `now` (rows queued now go out then)."""
+        due = now.replace(hour=self.digest_hour, minute=0, second=0, microsecond=0)
+        return due if due > now else due + timedelta(days=1)
+
+    def alarm_action(
+        self,
+        told_status: str | None,
+        told_at: datetime | None,
+        current: str | None,
+        now: datetime,
+    ) -> str | None:
+        """What to tell the admins about an alarm: "raised" (a new bad state, or another one),
+        "reminder" (still bad a day later), "cleared" (good again after they were told), or
+        None. `told_status` is the state last recorded (None: fine), `current` the state now."""
+        if current is None:
+            return "cleared" if told_status is not None and told_at is not None else None
+        if current != told_status or told_at is None:
+            return "raised"
+        if now - told_at >= self.reminder_every:
+            return "reminder"
+        return None
+
+
+DEFAULT_DELIVERY_POLICY = DeliveryPolicy()

@@ -19,6 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from state import Store
+from watcher.alerts import Alerts
 from watcher.config import Settings, SourceConfig
 from watcher.fetch import Fetcher
 from watcher.pipeline import Poller
@@ -45,6 +46,9 @@ async def _poll_one(poller: Poller, cfg: SourceConfig) -> None:
             "source=%s poll failed: database problem with %s: %s", cfg.name, poller.store.path, exc
         )
         return
+    # Source-health alarms are queued for the admins. Sending them and the alerts is the
+    # dispatcher's (notifiers.dispatch.Dispatcher.run), which the run wiring starts here next.
+    Alerts(poller.store, poller.settings).observe_health(poller.clock())
     if report.paused:
         log.info("source=%s skipped: %s", cfg.name, report.error)
         return

@@ -141,8 +141,9 @@ def register(secret: str | None) -> None:
 def forget() -> None:
     """Drop every registered value (tests that start over)."""
     global _values
-    _known.clear()
-    _values = None
+    with _lock:
+        _known.clear()
+        _values = None
 
 
 def secret_env_names(settings: Any) -> list[str]:

@@ -16,6 +16,21 @@ class Series:
     id: str
     name: str
     aliases: tuple[str, ...]
+    # The two countries whose dialogue it is (country ids of data/countries.toml); a name of
+    # the series qualified by another pair ("Japan-UK Economic 2+2") is another dialogue.
+    parties: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One place a series is named (in folded text)."""
+
+    series: str
+    start: int
+    end: int
+    # The name itself says whose dialogue it is ("日米経済政策協議委員会", "JUCIP"), so no
+    # qualifier around it can make it another's.
+    specific: bool
 
 
 class SeriesCatalog:
@@ -30,6 +45,11 @@ class SeriesCatalog:
         self.series = tuple(series)
         self._aliases = {
             s.id: sorted({fold(a) for a in s.aliases if a.strip()}, key=len, reverse=True)
+            for s in self.series
+        }
+        self._parties = {s.id: s.parties for s in self.series}
+        self._specific = {
+            s.id: {a for a in self._aliases[s.id] if _names_parties(a, s.parties)}
             for s in self.series
         }
 
@@ -53,18 +73,64 @@ class SeriesCatalog:
                 start = text.find(alias, start + 1)
         return spans
 
-    def counts_folded(self, folded_text: str) -> dict[str, int]:
-        """Occurrences of each series in text already passed through `fold`."""
-        out = {}
+    def occurrences(self, folded_text: str) -> list[Occurrence]:
+        """Every place a series is named in text already passed through `fold`, in order;
+        overlapping finds count once, the longest winning."""
+        out = []
         for sid, aliases in self._aliases.items():
             spans = sorted(self._spans(folded_text, aliases), key=lambda sp: (sp[0], -sp[1]))
-            n, covered = 0, -1
+            covered = -1
             for start, end in spans:
                 if start >= covered:
-                    n += 1
+                    alias = folded_text[start:end]
+                    out.append(Occurrence(sid, start, end, alias in self._specific[sid]))
                     covered = end
-            if n:
-                out[sid] = n
+        return sorted(out, key=lambda o: o.start)
+
+    def own_occurrences(self, folded_text: str) -> list[Occurrence]:
+        """The occurrences that name the series itself, not a like-named dialogue of other
+        parties: "Japan-UK Economic 2+2" and "日豪経済版「2+2」" are not the U.S.-Japan one, and
+        neither is a bare "the Economic 2+2" in a text that names only other pairs' (see
+        `watcher.parties`)."""
+        from watcher.parties import parties_after, parties_before
+
+        found = self.occurrences(folded_text)
+        own: list[Occurrence] = []
+        bare: dict[str, list[Occurrence]] = {}
+        others: set[str] = set()
+        for occ in found:
+            parties = self._parties.get(occ.series)
+            if not parties or occ.specific:
+                own.append(occ)
+                continue
+            named = parties_before(folded_text, occ.start) or parties_after(folded_text, occ.end)
+            if named is None:
+                bare.setdefault(occ.series, []).append(occ)
+            elif named == parties:
+                own.append(occ)
+            else:
+                others.add(occ.series)
+        confirmed = {o.series for o in own}
+        for sid, occs in bare.items():
+            # A bare name speaks of the dialogue the text otherwise names: the series' own
+            # when the text names it so, another's when it names only another pair's.
+            if sid in confirmed or (sid not in others and self._parties_fit(sid, folded_text)):
+                own.extend(occs)
+        return sorted(own, key=lambda o: o.start)
+
+    def _parties_fit(self, sid: str, folded_text: str) -> bool:
+        """The countries a text introduces the dialogue with (its title and lead, else anywhere)
+        leave the series' parties as the dialogue's: both are named, or no other country is."""
+        from watcher.parties import countries_introduced
+
+        named, parties = countries_introduced(folded_text), self._parties[sid]
+        return parties <= named or named <= parties
+
+    def counts_folded(self, folded_text: str) -> dict[str, int]:
+        """How often each series itself is named in text already passed through `fold`."""
+        out: dict[str, int] = {}
+        for occ in self.own_occurrences(folded_text):
+            out[occ.series] = out.get(occ.series, 0) + 1
         return out
 
     def counts(self, text: str) -> dict[str, int]:
@@ -74,6 +140,18 @@ class SeriesCatalog:
         return set(self.counts(text))
 
 
+def _names_parties(alias: str, parties: frozenset[str]) -> bool:
+    """An alias that carries its parties: an acronym coined for the dialogue ("JUCIP"), or a
+    name that spells the countries ("Japan-U.S. ...", "日米...")."""
+    if not parties:
+        return True
+    if alias.isascii() and " " not in alias and len(alias) >= 4 and alias.isalpha():
+        return True
+    from watcher.parties import countries_named
+
+    return parties <= countries_named(alias)
+
+
 @cache
 def _builtin() -> tuple[Series, ...]:
     return tuple(
@@ -81,6 +159,7 @@ def _builtin() -> tuple[Series, ...]:
             id=s["id"],
             name=s["name"],
             aliases=tuple(s.get("aliases_en", [])) + tuple(s.get("aliases_ja", [])),
+            parties=frozenset(s.get("parties", ())),
         )
         for s in load_toml("series.toml")["series"]
     )
@@ -93,7 +172,7 @@ def load_catalog(extra: Sequence[SeriesConfig] = ()) -> SeriesCatalog:
         aliases = tuple(cfg.aliases_en) + tuple(cfg.aliases_ja)
         if cfg.id in by_id:
             old = by_id[cfg.id]
-            by_id[cfg.id] = Series(old.id, cfg.name or old.name, old.aliases + aliases)
+            by_id[cfg.id] = Series(old.id, cfg.name or old.name, old.aliases + aliases, old.parties)
         else:
             by_id[cfg.id] = Series(cfg.id, cfg.name, aliases)
     return SeriesCatalog(list(by_id.values()))

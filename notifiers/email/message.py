@@ -41,8 +41,31 @@ class _UriListHeader(UnstructuredHeader):
         return f"{self.name}: " + f",{policy.linesep} ".join(str(self).split(", ")) + policy.linesep
 
 
+class _SubjectHeader(UnstructuredHeader):
+    """An ASCII subject folded at spaces. The stdlib folder moves a subject that opens with
+    "[TAG]" whole onto a continuation line, which readers then show with a leading space."""
+
+    max_count = 1
+
+    def fold(self, *, policy: _policy.Policy) -> str:
+        value = str(self)
+        limit = policy.max_line_length or 78
+        if not value.isascii() or len(value) + len(self.name) + 2 <= limit:
+            return super().fold(policy=policy)
+        start = f"{self.name}:"
+        lines, line = [], start
+        for word in value.split(" "):
+            if line not in (start, "") and len(line) + 1 + len(word) > limit:
+                lines.append(line)
+                line = ""
+            line += f" {word}"
+        lines.append(line)
+        return policy.linesep.join(lines) + policy.linesep
+
+
 _HEADERS = HeaderRegistry()
 _HEADERS.map_to_type("list-unsubscribe", _UriListHeader)
+_HEADERS.map_to_type("subject", _SubjectHeader)
 # 7bit: bodies go out as quoted-printable or base64, which every server takes (no 8BITMIME
 # needed); SMTP: CRLF line ends. Long headers are folded to 78 columns, RFC 2047 for non-ASCII.
 POLICY = _policy.SMTP.clone(cte_type="7bit", header_factory=_HEADERS)

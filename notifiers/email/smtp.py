@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import re
 import ssl
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -67,6 +67,19 @@ class SmtpSettings:
         redact.register(self.password)
 
 
+class _Told(list[SendOutcome]):
+    """The outcomes list, telling a listener of each one as it is appended."""
+
+    def __init__(self, listener: Callable[[int, SendOutcome], None] | None) -> None:
+        super().__init__()
+        self._listener = listener
+
+    def append(self, outcome: SendOutcome) -> None:
+        super().append(outcome)
+        if self._listener is not None:
+            self._listener(len(self) - 1, outcome)
+
+
 _NOT_ATTEMPTED = Retry("connection lost before any delivery; not attempted", channel_down=True)
 
 
@@ -85,12 +98,18 @@ class SmtpSender:
     async def send(self, mail: OutgoingMail) -> SendOutcome:
         return (await self.send_batch([mail]))[0]
 
-    async def send_batch(self, mails: Iterable[OutgoingMail]) -> list[SendOutcome]:
+    async def send_batch(
+        self,
+        mails: Iterable[OutgoingMail],
+        on_outcome: Callable[[int, SendOutcome], None] | None = None,
+    ) -> list[SendOutcome]:
         """One outcome per mail, in order. `mails` may be a generator: each message is built
         only when its turn comes, so a large batch is never all in memory. A connection lost
         part-way is reopened for the rest, unless it was lost before delivering anything (a
-        dead server is not hammered: the rest are `Retry` without an attempt)."""
-        outcomes: list[SendOutcome] = []
+        dead server is not hammered: the rest are `Retry` without an attempt). `on_outcome`
+        is told each outcome (its index, the outcome) as soon as it is known, so the caller
+        can record a delivery before the next one starts."""
+        outcomes: list[SendOutcome] = _Told(on_outcome)
         client: aiosmtplib.SMTP | None = None
         fresh = False  # nothing delivered on this connection yet
         given_up: SendOutcome | None = None
@@ -114,7 +133,7 @@ class SmtpSender:
         finally:
             if client is not None:
                 await _close(client, quit=True)
-        return outcomes
+        return list(outcomes)
 
     async def _connect(self) -> tuple[aiosmtplib.SMTP | None, Retry | None]:
         s = self.settings

@@ -110,14 +110,16 @@ class _Pacer:
         self._chats: dict[int | str, AsyncLimiter] = {}
         self._paused_until = 0.0
 
-    async def wait(self, chat_id: int | str) -> None:
-        await self._wait_out_flood()
+    async def wait(self, chat_id: int | str, max_pause: float | None = None) -> None:
+        """Wait for `chat_id`'s turn; a bot-wide pause longer than `max_pause` (one that a
+        429 to another chat started meanwhile, too) raises `RetryAfter` instead of holding."""
+        await self._wait_out_flood(max_pause)
         if self.pacing is None or self._overall is None:
             return
         # Per chat first, so a chat waiting its turn does not hold an overall slot.
         await self._chat_limiter(chat_id).acquire()
         await self._overall.acquire()
-        await self._wait_out_flood()  # a 429 may have come in meanwhile
+        await self._wait_out_flood(max_pause)  # a 429 may have come in meanwhile
 
     def flood(self, seconds: float) -> None:
         loop = asyncio.get_running_loop()
@@ -127,9 +129,11 @@ class _Pacer:
         """Seconds left of the pause Telegram asked for (0 when none)."""
         return max(0.0, self._paused_until - asyncio.get_running_loop().time())
 
-    async def _wait_out_flood(self) -> None:
+    async def _wait_out_flood(self, max_pause: float | None = None) -> None:
         loop = asyncio.get_running_loop()
         while (left := self._paused_until - loop.time()) > 0:
+            if max_pause is not None and left > max_pause:
+                raise RetryAfter(math.ceil(left))
             await asyncio.sleep(left)
 
     def _chat_limiter(self, chat_id: int | str) -> AsyncLimiter:
@@ -294,7 +298,7 @@ class TelegramSender:
             if left > self._max_flood_wait:
                 # Too long to hold this send: hand the wait back without calling Telegram.
                 raise RetryAfter(math.ceil(left))
-            await self._pacer.wait(chat_id)
+            await self._pacer.wait(chat_id, self._max_flood_wait)
             try:
                 message = await self._bot.send_message(
                     chat_id,

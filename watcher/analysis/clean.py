@@ -15,6 +15,10 @@ from functools import cache
 from watcher.data import load_toml
 from watcher.textnorm import fold, is_japanese
 
+# A line this long is a paragraph even when it stops without a full stop (a truncated page);
+# page chrome (menus, captions, breadcrumbs) is short.
+CUT_OFF_WORDS = 25
+CUT_OFF_CHARS_JA = 60
 _PROSE_END = re.compile(r"[.。!?！？:：;；][\"'”’)）]?\s*$")
 _MARKER = re.compile(r"^\s*(?:[-•・*●○◦▪■□‣∙]|\d{1,2}\.)\s+")
 
@@ -86,5 +90,13 @@ def clean_text(text: str, title: str = "") -> Cleaned:
 
 
 def _trailing_chrome(line: str) -> bool:
-    # A list item without a full stop can end a statement; a bare short line cannot.
-    return not _MARKER.match(line) and not is_prose(line)
+    # A list item without a full stop can end a statement; a bare short line cannot. A long
+    # line without one is a release cut off mid-sentence (a truncated page), still text.
+    return not _MARKER.match(line) and not is_prose(line) and not _cut_off(line)
+
+
+def _cut_off(line: str) -> bool:
+    body = line.strip()
+    if is_japanese(body):
+        return len(body) >= CUT_OFF_CHARS_JA
+    return len(body.split()) >= CUT_OFF_WORDS

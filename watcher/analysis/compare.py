@@ -9,22 +9,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache, lru_cache
 from typing import Any
 
 from watcher.analysis.commitments import rank
-from watcher.analysis.statement import Commitment, Statement, StatementRef
+from watcher.analysis.statement import Commitment, Meeting, Statement, StatementRef
+from watcher.analysis.taxonomy import load_taxonomy
 from watcher.data import load_toml
 
 # One rule for "same meeting", shared with the archive's grouping into events.
-from watcher.events import same_event, series_of
+from watcher.events import follows, meeting_key, same_event, series_of
 
 # A commitment is "continued" when a commitment this similar existed in the old statement.
 CONTINUED = 0.3
 # EN/JA alignment: the lowest similarity at which two commitments count as one translated.
 ALIGNED = 0.2
+# Two commitments of one meeting in one language this alike are one (a ministry's page quoting
+# the joint statement).
+DUPLICATE = 0.6
+# A side shorter than this share of the other is a summary of it.
+SHORTER = 0.4
+# English characters one Japanese character is worth, for comparing lengths across languages.
+JA_WEIGHT = 2.0
+# The kind that is a full statement; any other kind set against it is a summary of the meeting.
+FULL_KIND = "joint-statement"
 
 _ANCHOR = re.compile(
     r"(?<![A-Za-z])(?:[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?:-[A-Z][a-z]+)?|"
@@ -142,6 +152,16 @@ class Comparison:
     continued: tuple[Continued, ...]
     dropped_commitments: tuple[Commitment, ...]
     first_in_series: tuple[str, ...]
+    # One line when the two sides differ in kind or length (a summary against a full joint
+    # statement); then `not_in_summary` holds the topics the shorter side lacks, instead of
+    # counting them as dropped (or as new, when the older side is the shorter).
+    caveat: str | None = None
+    not_in_summary: tuple[str, ...] = ()
+    # Which side the caveat calls the shorter ("old" or "new"), None without a caveat.
+    shorter: str | None = None
+    # "meeting": every document of one meeting against every one of the previous meeting;
+    # "document": one release against another.
+    scope: str = "document"
 
     @property
     def strength_changes(self) -> tuple[StrengthChange, ...]:
@@ -166,6 +186,10 @@ class Comparison:
             },
             "strength_changes": [s.to_dict() for s in self.strength_changes],
             "first_in_series": list(self.first_in_series),
+            "caveat": self.caveat,
+            "not_in_summary": list(self.not_in_summary),
+            "shorter": self.shorter,
+            "scope": self.scope,
         }
 
     @classmethod
@@ -182,19 +206,17 @@ class Comparison:
             continued=tuple(Continued.from_dict(c) for c in commitments["continued"]),
             dropped_commitments=_commitments(commitments["dropped"]),
             first_in_series=tuple(d["first_in_series"]),
+            caveat=d.get("caveat"),
+            not_in_summary=tuple(d.get("not_in_summary", ())),
+            shorter=d.get("shorter"),
+            scope=d.get("scope", "document"),
         )
 
 
 def _same_kind(old: Statement, new: Statement) -> bool:
-    """A numbered meeting ("3rd ministerial") follows the previous numbered meeting at its level,
-    not a readout of a courtesy call in between; anything else follows whatever came last."""
-    if new.meeting is None or new.meeting.ordinal is None:
-        return True
-    return (
-        old.meeting is not None
-        and old.meeting.ordinal is not None
-        and old.meeting.level == new.meeting.level
-    )
+    """`new` follows the kind of meeting `old` reports (`watcher.events.follows`)."""
+    old_key, new_key = meeting_key(old), meeting_key(new)
+    return old_key is None or new_key is None or follows(new_key, old_key)
 
 
 def find_previous(new: Statement, archive: Sequence[Statement]) -> Statement | None:
@@ -244,9 +266,17 @@ def _match(old: Statement, new: Statement) -> list[tuple[int, int, float]]:
     return sorted(out, key=lambda m: m[1])
 
 
-def compare(old: Statement, new: Statement, *, archive: Sequence[Statement] = ()) -> Comparison:
-    """What changed from `old` to `new`; `archive` (any order, may include both) tells which new
-    topics the series has never had before."""
+def compare(
+    old: Statement,
+    new: Statement,
+    *,
+    archive: Sequence[Statement] = (),
+    earlier_topics: Iterable[str] = (),
+    scope: str = "document",
+) -> Comparison:
+    """What changed from `old` to `new`. The topics the series had before `new` (to tell which
+    new topics are the first in the series) are `old`'s, those of the statements of `archive`
+    (any order, may include both) dated before `new`, and `earlier_topics`."""
     old_topics, new_topics = set(old.topics), set(new.topics)
     matches = _match(old, new)
     matched_old = {i for i, _, _ in matches}
@@ -256,21 +286,164 @@ def compare(old: Statement, new: Statement, *, archive: Sequence[Statement] = ()
     )
 
     series, when = series_of(new), new.when
-    seen: set[str] = set(old.topics)
+    seen: set[str] = set(old.topics) | set(earlier_topics)
     for s in archive:
         if series_of(s) == series and s.when and when and s.when < when and not same_event(s, new):
             seen.update(s.topics)
     added = tuple(t for t in new.topics if t not in old_topics)
+    dropped = tuple(t for t in old.topics if t not in new_topics)
+    first = tuple(t for t in added if t not in seen)
+    line, shorter = caveat(old, new)
+    missing: tuple[str, ...] = ()
+    if shorter == "new":
+        missing, dropped = dropped, ()
+    elif shorter == "old":
+        # Topics the old summary did not name may have been there all along; one the series
+        # never had before is new whatever the old side's length.
+        missing = tuple(t for t in added if t not in first)
+        added = tuple(t for t in added if t in first)
     return Comparison(
         old=old.ref(),
         new=new.ref(),
         new_topics=added,
         continued_topics=tuple(t for t in new.topics if t in old_topics),
-        dropped_topics=tuple(t for t in old.topics if t not in new_topics),
+        dropped_topics=dropped,
         new_commitments=tuple(c for j, c in enumerate(new.commitments) if j not in matched_new),
         continued=continued,
         dropped_commitments=tuple(c for i, c in enumerate(old.commitments) if i not in matched_old),
-        first_in_series=tuple(t for t in added if t not in seen),
+        first_in_series=first,
+        caveat=line,
+        not_in_summary=missing,
+        shorter=shorter,
+        scope=scope,
+    )
+
+
+def size(statement: Statement) -> float:
+    """How much a document says, in English characters (a Japanese character says about as
+    much as JA_WEIGHT English ones)."""
+    return statement.length * (JA_WEIGHT if statement.lang == "ja" else 1.0)
+
+
+def caveat(old: Statement, new: Statement) -> tuple[str | None, str | None]:
+    """(one line, "old" or "new": the shorter side) when the two sides differ in kind (a joint
+    statement against a ministry's summary) or in length (the shorter under SHORTER of the
+    other); (None, None) when they are alike or a length is unknown."""
+    old_full, new_full = old.kind == FULL_KIND, new.kind == FULL_KIND
+    old_size, new_size = size(old), size(new)
+    if old_full != new_full and old.kind and new.kind:
+        shorter = "old" if new_full else "new"
+        why = "differ in kind"
+    elif old_size and new_size and min(old_size, new_size) < SHORTER * max(old_size, new_size):
+        shorter = "old" if old_size < new_size else "new"
+        why = "differ in length"
+    else:
+        return None, None
+    short, full = (old, new) if shorter == "old" else (new, old)
+    line = (
+        f"The two sides {why}: the {shorter} side is {_described(short)}, the other "
+        f"{_described(full)}; topics only the longer side names are listed as not in the "
+        "summary, not as changes."
+    )
+    return line, shorter
+
+
+def _described(statement: Statement) -> str:
+    kind = (statement.kind or "release").replace("-", " ")
+    article = "an" if kind[0] in "aeiou" else "a"
+    return f"{article} {kind} of {round(size(statement)):,} characters"
+
+
+def _representative(statements: Sequence[Statement]) -> list[Statement]:
+    """A meeting's documents, the one that speaks for it first: a joint statement, then the
+    longest."""
+    return sorted(statements, key=lambda st: (st.kind != FULL_KIND, -size(st)))
+
+
+def _merged_meeting(statements: Sequence[Statement]) -> Meeting | None:
+    """What the documents of one meeting say of it, each field from the first that says it."""
+    meetings = [st.meeting for st in statements if st.meeting is not None]
+    if not meetings:
+        return None
+
+    def first(name: str) -> Any:
+        return next((getattr(m, name) for m in meetings if getattr(m, name)), None)
+
+    stated = [m for m in meetings if m.date and m.date_source != "posting"]
+    held = stated[0] if stated else meetings[0]
+    return Meeting(
+        series=first("series"),
+        ordinal=first("ordinal"),
+        level=first("level"),
+        date=held.date,
+        place=first("place"),
+        principals=first("principals") or (),
+        date_source=held.date_source,
+    )
+
+
+def _distinct(commitments: Iterable[Commitment], lang: str) -> tuple[Commitment, ...]:
+    """Commitments of one language without repeats (a ministry's page quotes the statement)."""
+    kept: list[Commitment] = []
+    texts: set[str] = set()
+    for c in commitments:
+        # The same text (one statement archived from two addresses) is the cheap, common case.
+        if c.text not in texts and all(similarity(c, lang, k, lang) < DUPLICATE for k in kept):
+            kept.append(c)
+        texts.add(c.text)
+    return tuple(kept)
+
+
+def meeting_side(statements: Sequence[Statement], lang: str | None = None) -> Statement:
+    """The documents of one meeting (every language, the joint statement and its attachments)
+    as one statement: every topic any of them names; the commitments of those in `lang` (by
+    default the leading document's language), without repeats; the meeting as they tell it;
+    the leading document's title, link and kind (a joint statement when there is one), and its
+    length, the meeting's fullest account."""
+    ordered = _representative(statements)
+    lead = ordered[0]
+    lang = lang or lead.lang
+    in_lang = [st for st in ordered if st.lang == lang] or [lead]
+    topics: set[str] = set()
+    for st in statements:
+        topics.update(st.topics)
+    return replace(
+        in_lang[0],
+        date=min((st.date for st in statements if st.date), default=in_lang[0].date),
+        lang=lang,
+        meeting=_merged_meeting(ordered),
+        topics=load_taxonomy().sort(topics),
+        commitments=_distinct((c for st in in_lang for c in st.commitments), lang),
+        kind=lead.kind,
+        length=round(max(size(st) for st in ordered) / (JA_WEIGHT if lang == "ja" else 1.0)),
+    )
+
+
+def _common_lang(old: Sequence[Statement], new: Sequence[Statement]) -> str | None:
+    """The language both meetings have documents in with the most commitments between them
+    (wording compares within a language), None when they share none."""
+    shared = {st.lang for st in old} & {st.lang for st in new}
+    if not shared:
+        return None
+
+    def weight(lang: str) -> tuple[int, bool]:
+        n = sum(len(st.commitments) for st in (*old, *new) if st.lang == lang)
+        return n, lang == _representative(new)[0].lang
+
+    return max(sorted(shared), key=weight)
+
+
+def compare_meetings(
+    old: Sequence[Statement], new: Sequence[Statement], *, earlier_topics: Iterable[str] = ()
+) -> Comparison:
+    """The meeting of `new` (its documents) against the previous meeting (`old`'s), topic by
+    topic and commitment by commitment; `earlier_topics`: every topic the series had before."""
+    lang = _common_lang(old, new)
+    return compare(
+        meeting_side(old, lang),
+        meeting_side(new, lang),
+        earlier_topics=earlier_topics,
+        scope="meeting",
     )
 
 

@@ -25,7 +25,7 @@ def bundled_history(
     catalog = catalog or load_catalog()
     out = []
     for doc in bundled_documents():
-        _, statement = judge(doc, taxonomy=taxonomy, catalog=catalog)
-        if statement is not None:
+        detection, statement = judge(doc, taxonomy=taxonomy, catalog=catalog)
+        if detection.relevant:
             out.append((doc, statement))
     return out

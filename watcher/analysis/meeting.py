@@ -10,19 +10,27 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 
 from watcher.analysis.segment import Unit
 from watcher.analysis.statement import Meeting
 from watcher.data import load_toml
-from watcher.dates import mentions, month_number
+from watcher.dates import WEEKDAYS, mentions, month_number, weekday_number
 from watcher.series import SeriesCatalog
 
 _MEETING_WORD = r"(?:meeting|ministerial|dialogue|session|round|consultations?)"
 _EN_PLACE = re.compile(
     r"\b(?:in|at)\s+(?P<place>(?:[A-Z][\w'’-]*\.?)"
     r"(?:(?:\s+|,\s*)(?:[A-Z]\.(?:[A-Z]\.)+|[A-Z][\w'’-]*\.?))*)"
+)
+# A meeting date may be a day off the posting date either way (Washington is a day behind Tokyo).
+SLACK_DAYS = 1
+_ON_WEEKDAY = re.compile(rf"\b(?:on|this|last)\s+({'|'.join(WEEKDAYS)})\b", re.IGNORECASE)
+# A sentence that announces the meeting rather than reports it.
+_AHEAD = re.compile(
+    r"\bwill (?:host|hold|meet|convene|co-chair|chair|travel|visit|attend|welcome)\b|"
+    r"開催します|開催されます|開催する予定|開催される予定|開催予定|出席します|出席する予定"
 )
 _VIRTUAL = re.compile(r"\b(?:virtually|by video ?conference|videoconference|online)\b|オンライン")
 _JA_PLACE = re.compile(r"(?:^|[、,\s])(?P<place>[^\s、。,]{2,24}?)(?:において|にて)")
@@ -117,22 +125,54 @@ def find_ordinal(text: str, catalog: SeriesCatalog | None = None) -> int | None:
     return None
 
 
-def _infer_year(month: int, day: int, posted: date | None) -> date | None:
-    """The date with that month and day closest before (or on) the posting date."""
+def _infer_year(
+    month: int, day: int, posted: date | None, *, weekday: int | None = None, ahead: bool = False
+) -> date | None:
+    """The year for a date written without one, from the posting date: the nearest date that
+    agrees with the weekday written with it, and lies on or before the posting (a readout, a
+    release) or on or after it (an announcement, `ahead`); a day's slack either way for time
+    zones. A weekday that no year near the posting agrees with is ignored."""
     if posted is None:
         return None
-    for year in (posted.year, posted.year - 1):
+    candidates = []
+    for year in (posted.year - 1, posted.year, posted.year + 1):
         try:
-            candidate = date(year, month, day)
+            candidates.append(date(year, month, day))
         except ValueError:
             continue
-        if candidate <= posted:
-            return candidate
+    slack = timedelta(days=SLACK_DAYS)
+    if ahead:
+        side = [c for c in candidates if c >= posted - slack]
+    else:
+        side = [c for c in candidates if c <= posted + slack]
+    agreeing = [c for c in candidates if weekday is None or c.weekday() == weekday]
+    for pool in ([c for c in side if c in agreeing], agreeing if weekday is not None else [], side):
+        if pool:
+            return min(pool, key=lambda c: (abs((c - posted).days), c))
     return None
 
 
-def find_date(text: str, posted: date | None) -> tuple[date | None, str | None]:
-    """The first date in text, and "text" or "inferred" (when the year had to be supplied)."""
+def _weekday_only(text: str, posted: date | None, *, ahead: bool) -> date | None:
+    """ "On Wednesday, ..." with no date: the nearest such day on the side of the posting date
+    the release looks to (today counts)."""
+    m = _ON_WEEKDAY.search(text)
+    if m is None or posted is None:
+        return None
+    weekday = weekday_number(m.group(1))
+    if weekday is None:
+        return None
+    step = 1 if ahead else -1
+    when = posted
+    while when.weekday() != weekday:
+        when += timedelta(days=step)
+    return when
+
+
+def find_date(
+    text: str, posted: date | None, *, ahead: bool = False
+) -> tuple[date | None, str | None]:
+    """The first date in text, and "text" or "inferred" (when the year had to be supplied);
+    `ahead` when the text announces a meeting still to come."""
     for mention in mentions(text):
         if mention.kind == "iso":
             continue  # statements write dates out; an ISO string is a reference or a file name
@@ -141,9 +181,14 @@ def find_date(text: str, posted: date | None) -> tuple[date | None, str | None]:
             if found:
                 return found, "text"
             continue
-        inferred = _infer_year(mention.month, mention.day, posted)
+        inferred = _infer_year(
+            mention.month, mention.day, posted, weekday=mention.weekday, ahead=ahead
+        )
         if inferred:
             return inferred, "inferred"
+    on_day = _weekday_only(text, posted, ahead=ahead)
+    if on_day:
+        return on_day, "inferred"
     return None, None
 
 
@@ -220,6 +265,7 @@ def extract_meeting(
     posted: date | None,
     catalog: SeriesCatalog,
     detected: Sequence[str],
+    kind: str | None = None,
 ) -> Meeting:
     sentence = meeting_unit(units)
     said = sentence.text if sentence else ""
@@ -244,9 +290,10 @@ def extract_meeting(
     level = find_level(title) if title else None
     level = level or find_level(said, principals)
 
-    when, source = find_date(said, posted) if said else (None, None)
+    ahead = kind == "media-note" or bool(_AHEAD.search(said or opening))
+    when, source = find_date(said, posted, ahead=ahead) if said else (None, None)
     if when is None:
-        when, source = find_date(opening, posted)
+        when, source = find_date(opening, posted, ahead=ahead)
     if when is None:
         when, source = find_date(" ".join(head), posted)
         source = "dateline" if when else None

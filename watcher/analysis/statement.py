@@ -94,6 +94,11 @@ class Statement:
     commitments: tuple[Commitment, ...]
     url: str = ""
     alternates: dict[str, str] = field(default_factory=dict)
+    # The document's form (watcher.analysis.kind.KINDS); None for one stored before kinds.
+    kind: str | None = None
+    # Characters of main text analysed: how much a document says, for comparing a summary with
+    # a full statement.
+    length: int = 0
 
     @property
     def when(self) -> date | None:
@@ -112,6 +117,8 @@ class Statement:
             "commitments": [c.to_dict() for c in self.commitments],
             "url": self.url,
             "alternates": dict(self.alternates),
+            "kind": self.kind,
+            "length": self.length,
         }
 
     @classmethod
@@ -127,11 +134,13 @@ class Statement:
             commitments=tuple(Commitment.from_dict(c) for c in d["commitments"]),
             url=d.get("url", ""),
             alternates=dict(d.get("alternates", {})),
+            kind=d.get("kind"),
+            length=d.get("length", 0),
         )
 
     def ref(self) -> StatementRef:
         """The short form other objects embed (a comparison's two ends)."""
-        return StatementRef(self.title, self.date, self.lang, self.url, self.meeting)
+        return StatementRef(self.title, self.date, self.lang, self.url, self.meeting, self.kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +152,7 @@ class StatementRef:
     lang: str
     url: str
     meeting: Meeting | None
+    kind: str | None = None
 
     @property
     def when(self) -> date | None:
@@ -156,6 +166,7 @@ class StatementRef:
             "lang": self.lang,
             "url": self.url,
             "meeting": self.meeting.to_dict() if self.meeting else None,
+            "kind": self.kind,
         }
 
     @classmethod
@@ -166,4 +177,5 @@ class StatementRef:
             lang=d["lang"],
             url=d["url"],
             meeting=Meeting.from_dict(d["meeting"]) if d.get("meeting") else None,
+            kind=d.get("kind"),
         )

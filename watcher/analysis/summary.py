@@ -132,6 +132,29 @@ class EventSummary:
             aligned[version.lang] = tuple(pairs)
         return replace(self, links=links, versions=tuple(versions), aligned=aligned)
 
+    def regrown(
+        self,
+        statements: Sequence[Statement],
+        comparison: Comparison | None,
+        *,
+        taxonomy: Taxonomy | None = None,
+    ) -> EventSummary:
+        """This summary for its meeting as it stands: the topics of all its documents and the
+        meeting-level comparison (the headline, link and key commitments stay the first
+        version's)."""
+        taxonomy = taxonomy or load_taxonomy()
+        ids: set[str] = set(self.topics)
+        for st in statements:
+            ids |= _mentioned_topics(st, None)
+        ids |= _mentioned_topics(None, comparison)
+        topics = set(self.topics).union(*(st.topics for st in statements))
+        return replace(
+            self,
+            topics=taxonomy.sort(topics),
+            comparison=comparison if comparison is not None else self.comparison,
+            topic_labels={**self.topic_labels, **_labels(ids, taxonomy)},
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "headline": self.headline,
@@ -199,12 +222,17 @@ def key_commitments(
     return tuple(sorted(chosen, key=commitments.index))
 
 
-def _mentioned_topics(statement: Statement, comparison: Comparison | None) -> set[str]:
-    ids = set(statement.topics)
-    for c in statement.commitments:
-        ids.update(c.topics)
+def _mentioned_topics(statement: Statement | None, comparison: Comparison | None) -> set[str]:
+    ids: set[str] = set()
+    if statement is not None:
+        ids.update(statement.topics)
+        for c in statement.commitments:
+            ids.update(c.topics)
     if comparison is not None:
+        ids.update(comparison.new_topics)
+        ids.update(comparison.continued_topics)
         ids.update(comparison.dropped_topics)
+        ids.update(comparison.not_in_summary)
         for c in comparison.dropped_commitments:
             ids.update(c.topics)
         for k in comparison.continued:

@@ -10,6 +10,9 @@ from watcher.analysis.matching import Matcher, match_form
 from watcher.config import TopicConfig
 from watcher.data import load_toml
 
+# The label of phrases that hide a cue they contain ("investment climate" is no climate).
+_MASK = ""
+
 
 @dataclass(frozen=True, slots=True)
 class Topic:
@@ -17,6 +20,9 @@ class Topic:
     label: str
     cues_en: tuple[str, ...]
     cues_ja: tuple[str, ...]
+    # Phrases that contain a cue without speaking of the topic; the longest match wins, so a
+    # mask found where a cue is found hides it.
+    masks: tuple[str, ...] = ()
 
 
 class Taxonomy:
@@ -26,7 +32,9 @@ class Taxonomy:
     def __init__(self, topics: Sequence[Topic]) -> None:
         self.topics = tuple(topics)
         self._order = {t.id: i for i, t in enumerate(self.topics)}
-        self._matcher = Matcher.from_phrases({t.id: t.cues_en + t.cues_ja for t in self.topics})
+        phrases = {t.id: t.cues_en + t.cues_ja for t in self.topics}
+        phrases[_MASK] = tuple(m for t in self.topics for m in t.masks)
+        self._matcher = Matcher.from_phrases(phrases)
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -52,7 +60,8 @@ class Taxonomy:
 
     def sort(self, ids: Sequence[str] | set[str]) -> tuple[str, ...]:
         """Topic ids in taxonomy order (unknown ids, e.g. from an older config, last)."""
-        return tuple(sorted(set(ids), key=lambda i: (self._order.get(i, len(self._order)), i)))
+        found = set(ids) - {_MASK}
+        return tuple(sorted(found, key=lambda i: (self._order.get(i, len(self._order)), i)))
 
 
 @cache
@@ -63,6 +72,7 @@ def _builtin() -> tuple[Topic, ...]:
             label=t["label"],
             cues_en=tuple(t.get("cues_en", [])),
             cues_ja=tuple(t.get("cues_ja", [])),
+            masks=tuple(t.get("masks_en", [])) + tuple(t.get("masks_ja", [])),
         )
         for t in load_toml("topics.toml")["topics"]
     )
@@ -83,6 +93,7 @@ def load_taxonomy(extra: Sequence[TopicConfig] = ()) -> Taxonomy:
                 cfg.label or old.label,
                 old.cues_en + tuple(cfg.cues_en),
                 old.cues_ja + tuple(cfg.cues_ja),
+                old.masks,
             )
     return _cached_taxonomy(tuple(by_id.values()))
 

@@ -37,6 +37,18 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from watcher.commands.backfill import cmd_backfill
 
         return cmd_backfill(args, settings)
+    if args.command == "subscribers":
+        from watcher.commands.subscribers import cmd_subscribers
+
+        return cmd_subscribers(args, settings)
+    if args.command in ("deliver", "outbox", "notify-test"):
+        from watcher.commands import deliver
+
+        return {
+            "deliver": deliver.cmd_deliver,
+            "outbox": deliver.cmd_outbox,
+            "notify-test": deliver.cmd_notify_test,
+        }[args.command](args, settings)
     from watcher.commands import analysis
 
     handler = {

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from state import Store, WriterLock, database_exists
-from watcher.analysis.compare import Comparison, compare, compare_with_previous
+from watcher.analysis.compare import Comparison, compare, meeting_side
 from watcher.analysis.statement import Statement
 from watcher.analysis.summary import build_summary
 from watcher.archive import Analyzer, Archive
+from watcher.attachments import is_pdf
 from watcher.config import Settings
 from watcher.decode import decode_body
 from watcher.display import print_comparison, print_statement
@@ -32,29 +33,53 @@ _BINARY_REPLACEMENT_SHARE = 0.01
 
 
 def _fetch(url: str, settings: Settings) -> Document:
+    from watcher.attachments import fetch_pdf, looks_like_pdf_url
     from watcher.fetch import Fetcher
 
     async def get() -> Any:
         async with Fetcher(settings.fetch) as fetcher:
-            return await fetcher.get(url, spacing=0)
+            if looks_like_pdf_url(url):
+                return await fetch_pdf(fetcher, url, spacing=0)
+            result = await fetcher.get(url, spacing=0)
+            if result.ok and (result.text or "").lstrip().startswith("%PDF-"):
+                # A PDF behind an address that does not say so: read again, as bytes.
+                return await fetch_pdf(fetcher, result.final_url, spacing=0)
+            return result
 
     result = asyncio.run(get())
+    if isinstance(result, bytes):
+        return _pdf_document(result, url, url)
+    if isinstance(result, str):
+        raise UserError(f"cannot fetch {url}: {result}")
     if not result.ok:
         raise UserError(f"cannot fetch {result.url}: {result.status.value}: {result.error}")
     return document_from_html(result.text or "", result.final_url)
 
 
+def _pdf_document(data: bytes, url: str, target: str) -> Document:
+    from watcher.pdf import PdfError, document_from_pdf
+
+    try:
+        return document_from_pdf(data, url)
+    except PdfError as exc:
+        raise UserError(f"{target}: {exc}") from None
+
+
 def load_document(target: str, settings: Settings) -> Document:
-    """A Document from a URL, an HTML file or a text file; UserError for anything else."""
+    """A Document from a URL, an HTML, text or PDF file; UserError for anything else."""
     if _URL.match(target):
         try:
             check_url(target)
         except ValueError as exc:
             raise UserError(f"not a valid URL: {exc}") from None
         return _fetch(target, settings)
-    data = _read_local(Path(target), target, settings.fetch.max_bytes)
+    path = Path(target)
+    data = _read_local(path, target, settings.fetch.max_bytes)
     if not data.strip():
         raise UserError(f"{target} is empty")
+    url = path.resolve().as_uri()
+    if is_pdf(data):
+        return _pdf_document(data, url, target)
     if b"\x00" in data[:8192]:
         raise UserError(f"{target} is a binary file, not HTML or text")
     decoded = decode_body(data, None)
@@ -62,8 +87,6 @@ def load_document(target: str, settings: Settings) -> Document:
         if decoded.text.count("\ufffd") > len(decoded.text) * _BINARY_REPLACEMENT_SHARE:
             raise UserError(f"{target} is not text in any encoding jucip-watch knows")
         _note(target, f"not valid {decoded.encoding}: undecodable bytes were replaced (U+FFFD)")
-    path = Path(target)
-    url = path.resolve().as_uri()
     if looks_like_html(decoded.text):
         return document_from_html(decoded.text, url)
     return document_from_text(decoded.text, url)
@@ -97,16 +120,15 @@ def _note(target: str, note: str) -> None:
 
 
 def _statement(doc: Document, analyzer: Analyzer, target: str) -> tuple[Statement, str | None]:
-    """The statement of a release the user gave, and the note on how it was read (if any)."""
+    """The analysis of a page with text: relevance, series, kind, topics, and for a release
+    about a watched series its meeting and commitments (either may be empty); and the note on
+    how it was read (a text cut to a statement's size), also said on stderr."""
     if not doc.text.strip():
         raise UserError(f"{target}: no text found in the page")
     judgement = analyzer.judge(doc)
-    statement = judgement.statement
-    if statement is None or not statement.commitments:
-        raise UserError(f"{target}: no statement found (no commitments, no watched series named)")
     if judgement.note:
         _note(target, judgement.note)
-    return statement, judgement.note
+    return judgement.statement, judgement.note
 
 
 def _print_json(data: Any) -> None:
@@ -158,18 +180,19 @@ def _given_pair(
 
 
 def _latest_pair(analyzer: Analyzer, store: Store | None) -> tuple[Statement, Comparison]:
-    """The latest archived statement against its predecessor, as its alert compared them."""
+    """The latest archived meeting against the one before it, every document of each, as its
+    alert compared them."""
     if store is None:
         raise UserError("the archive is empty: run `jucip-watch check` first")
-    archive = Archive(store, analyzer).statements()
-    primary = [s for s in archive if s.relevance == "primary" and s.meeting]
-    if not primary:
+    archive = Archive(store, analyzer)
+    latest = store.latest_event()
+    documents = archive.meeting_statements(latest.id) if latest else []
+    if latest is None or not documents:
         raise UserError("no archived statement to compare yet")
-    new = max(primary, key=lambda s: s.meeting.date or s.date or datetime.min.date())
-    comparison = compare_with_previous(new, archive)
+    comparison = archive.compare_event(latest.id)
     if comparison is None:
-        raise UserError(f"the latest statement ({new.title}) has no predecessor")
-    return new, comparison
+        raise UserError(f"the latest meeting ({latest.title}) has no earlier meeting to compare")
+    return meeting_side(documents), comparison
 
 
 def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:

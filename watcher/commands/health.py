@@ -17,17 +17,19 @@ from state.db import write_problem
 from watcher.config import Settings
 from watcher.errors import EXIT_OK, EXIT_UNHEALTHY
 from watcher.health import OutboxReading, Readings, SourceReading, verdict
+from watcher.policy import DEFAULT_DELIVERY_POLICY
 
 
-def _outbox(store: Store) -> OutboxReading | None:
-    """Deliveries stuck past their retries. The outbox table comes with the notifiers: with no
-    such table there is nothing to check (None). When it exists, its reading goes here."""
+def _outbox(store: Store, now: datetime) -> OutboxReading | None:
+    """Deliveries stuck past their retries: still pending a retry interval (the longest
+    backoff) after they were due, so nothing is sending them."""
     found = store.conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'"
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'deliveries'"
     ).fetchone()
     if found is None:
         return None
-    return None  # the notifiers' store adds the stuck-delivery count here
+    stuck, example = store.overdue_deliveries(now - DEFAULT_DELIVERY_POLICY.max_backoff)
+    return OutboxReading(stuck, example)
 
 
 def readings(settings: Settings, now: datetime) -> Readings:
@@ -37,7 +39,7 @@ def readings(settings: Settings, now: datetime) -> Readings:
     if db.exists():
         with Store.open(db, readonly=True) as store:
             states = {s.name: s for s in store.source_states()}
-            outbox = _outbox(store)
+            outbox = _outbox(store, now)
     sources = []
     for cfg in settings.all_sources():
         if not cfg.enabled:

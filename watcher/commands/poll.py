@@ -8,7 +8,10 @@ import json
 import sys
 
 from state import Store, WriterLock
+from watcher.alerts import Alerts
+from watcher.commands.deliver import DeliveryReport, deliver_queue, print_deliveries
 from watcher.config import Settings
+from watcher.config_channels import Channels
 from watcher.errors import EXIT_OK, EXIT_SOURCES_FAILED, UserError
 from watcher.fetch import Fetcher
 from watcher.pipeline import CheckReport, Poller
@@ -30,7 +33,11 @@ def require_sources(settings: Settings) -> None:
         raise UserError(f"{settings.origin}: every source is disabled: nothing to poll")
 
 
-async def _check(args: argparse.Namespace, settings: Settings) -> CheckReport:
+async def _check(
+    args: argparse.Namespace, settings: Settings, channels: Channels | None
+) -> tuple[CheckReport, DeliveryReport]:
+    """Poll, then (unless told not to) send what the poll and earlier runs queued."""
+    names = args.source
     from watcher.display import progress_bar
 
     store = open_store(settings, dry_run=args.dry_run)
@@ -41,7 +48,12 @@ async def _check(args: argparse.Namespace, settings: Settings) -> CheckReport:
                     settings, store, fetcher, baseline=not args.no_baseline, progress=progress
                 )
                 poller.archive.seed_bundled_history(poller.clock())
-                return await poller.check(args.source)
+                report = await poller.check(names)
+                if not args.dry_run:
+                    Alerts(store, settings).observe_health(poller.clock())
+                if channels is None:  # --dry-run, --no-send: queued (or not), nothing sent
+                    return report, DeliveryReport(pending=store.delivery_counts()["pending"])
+                return report, await deliver_queue(settings, store, channels, fetcher)
     finally:
         store.close()
 
@@ -50,20 +62,26 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     # Mistakes are usage errors before anything is locked, created or fetched.
     for n in args.source:
         settings.source(n)
+    # The channels' secrets and addresses are checked before anything is polled.
+    settings.admins()
+    channels = None if args.dry_run or args.no_send else settings.channels()
     if not args.source:
         require_sources(settings)
     if args.dry_run:
-        report = asyncio.run(_check(args, settings))
+        report, deliveries = asyncio.run(_check(args, settings, channels))
     else:
         with WriterLock(settings.storage.database, purpose="check", wait=args.wait):
-            report = asyncio.run(_check(args, settings))
+            report, deliveries = asyncio.run(_check(args, settings, channels))
     if args.json:
-        json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        out = report.to_dict()
+        out["deliveries"] = deliveries.to_dict()
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
         from watcher.display import print_check_report
 
         print_check_report(report, dry_run=args.dry_run)
+        print_deliveries(deliveries)
     return EXIT_SOURCES_FAILED if report.failed else EXIT_OK
 
 

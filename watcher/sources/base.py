@@ -116,6 +116,7 @@ def generic_detail(text: str, item: ListingItem, lang: str) -> Document:
         text=doc.text,
         lang=doc.lang,
         date=doc.date or item.date,
+        attachments=doc.attachments,
     )
 
 

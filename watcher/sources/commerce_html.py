@@ -102,7 +102,7 @@ class CommerceHtmlAdapter(Adapter):
         return items
 
     def parse_detail(self, text: str, item: ListingItem) -> Document:
-        from watcher.htmltext import element_text, html_to_text, parse_html
+        from watcher.htmltext import element_text, html_to_text, parse_html, pdf_links
 
         soup = parse_html(text)
         h1 = soup.find("h1")
@@ -124,6 +124,7 @@ class CommerceHtmlAdapter(Adapter):
             text=body_text,
             lang="en",
             date=when or released or item.date or month_of_url(item.url),
+            attachments=pdf_links(body, item.url),
         )
 
 

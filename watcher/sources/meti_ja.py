@@ -63,12 +63,14 @@ class MetiAdapter(Adapter):
         return {}
 
     def parse_detail(self, text: str, item: ListingItem) -> Document:
-        from watcher.htmltext import html_to_text, parse_html
+        from watcher.htmltext import html_to_text, parse_html, pdf_links
         from watcher.sources import _meti
 
         soup = parse_html(text)
         alternates = self.alternates(soup, item)
         title, body = _meti.title_and_body(soup, item.url)
+        # The 関連資料 list is cut from the text below, but its PDFs are the meeting's.
+        attachments = pdf_links(body, item.url)
         body_text, when = _meti.clean_release_text(html_to_text(body), drop_first=self.drop_first)
         return Document(
             url=item.url,
@@ -77,4 +79,5 @@ class MetiAdapter(Adapter):
             lang=self.lang,
             date=when or item.date,
             alternates=alternates,
+            attachments=attachments,
         )
