@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sqlite3
 import time
 from datetime import UTC, datetime
 
@@ -31,7 +32,21 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 async def _poll_one(poller: Poller, cfg: SourceConfig) -> None:
     started = time.monotonic()
-    report = await poller.poll(cfg)
+    try:
+        report = await poller.poll(cfg)
+    except asyncio.CancelledError:
+        # Stopping (SIGTERM, Ctrl-C) mid-poll. Harmless: every item is judged and stored in
+        # its own transaction, and what is pending resumes on the next start. One line, not
+        # the traceback APScheduler would log for a job that raised; the task ends here.
+        log.info(
+            "source=%s poll cancelled: stopping; pending items resume on the next start", cfg.name
+        )
+        return
+    except sqlite3.Error as exc:
+        log.error(
+            "source=%s poll failed: database problem with %s: %s", cfg.name, poller.store.path, exc
+        )
+        return
     # Source-health alarms are queued for the admins. Sending them and the alerts is the
     # dispatcher's (notifiers.dispatch.Dispatcher.run), which the run wiring starts here next.
     Alerts(poller.store, poller.settings).observe_health(poller.clock())
