@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
                 timings.setdefault(name, []).extend(times)
     off, on = statistics.median(without), statistics.median(with_web)
     print(f"Daemon RSS after its first pass, idle (median of {args.runs} runs each)")
-    print(f"  [web] listen = \"\" (no endpoint)        {off:6.1f} MiB   runs {_runs(without)}")
+    print(f'  [web] listen = "" (no endpoint)        {off:6.1f} MiB   runs {_runs(without)}')
     print(f"  endpoint on, tracker written, served  {on:6.1f} MiB   runs {_runs(with_web)}")
     verdict = "PASS" if on <= TARGET_MIB else "FAIL"
     print(f"  the endpoint's cost                   {on - off:+6.1f} MiB   "
