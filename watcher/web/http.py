@@ -36,6 +36,8 @@ REASONS = {
     405: "Method Not Allowed",
     408: "Request Timeout",
     413: "Content Too Large",
+    414: "URI Too Long",
+    431: "Request Header Fields Too Large",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
@@ -147,7 +149,8 @@ class HttpServer:
             except h11.RemoteProtocolError as exc:
                 if conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
                     status = exc.error_status_hint
-                    await _send(conn, writer, Reply.text(status, REASONS.get(status, "Bad")), b"")
+                    reply = Reply.text(status, REASONS.get(status, "Bad Request"))
+                    await _send(conn, writer, reply, b"")
                 return
             except _TooLarge:
                 await _send(conn, writer, Reply.text(413, "Content Too Large"), b"")
