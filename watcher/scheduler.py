@@ -23,7 +23,6 @@ from watcher.alerts import Alerts
 from watcher.config import Settings, SourceConfig
 from watcher.fetch import Fetcher
 from watcher.pipeline import Poller
-from watcher.web.endpoint import serve_web
 
 log = logging.getLogger("watcher.scheduler")
 # What stops `run` cleanly (the Dockerfile's STOPSIGNAL is one of them; a test checks).
@@ -89,7 +88,9 @@ async def _serve(settings: Settings, *, baseline: bool) -> int:
     store = Store.open(settings.storage.database)
     scheduler = AsyncIOScheduler(timezone=UTC)
     try:
-        # The web endpoint (tracker, feed, /healthz, unsubscribe) listens before the first poll.
+        from watcher.web.endpoint import serve_web  # the tracker, feed, /healthz, unsubscribe
+
+        # It listens before the first poll: a port in use is one line, not a half-started daemon.
         async with Fetcher(settings.fetch) as fetcher, serve_web(settings):
             poller = Poller(settings, store, fetcher, baseline=baseline)
             poller.archive.seed_bundled_history(poller.clock())
