@@ -31,6 +31,7 @@ from watcher.cli import main
 from watcher.config import load_settings
 from watcher.errors import UserError
 from watcher.web.endpoint import WebEndpoint
+from watcher.web.refresh import archive_version
 
 ROOT = Path(__file__).resolve().parent.parent
 ALICE, BOB = "alice@example.org", "bob@example.org"
@@ -52,7 +53,11 @@ def test_the_tracker_and_the_feed_are_served_and_follow_the_archive(
         assert before >= 2
         code, _ = check(config_path, capsys)  # the archive grows: the daemon writes it again
         assert code == 0
-        index = wait_for(web.url, lambda r: columns(r) > before)
+        # The pass archived release by release; wait for the tracker of its last state.
+        final = archive_version(settings.storage.database)
+        wait_for(web.url, lambda r: web.refresher.version == final)
+        index = httpx.get(web.url)
+        assert columns(index) > before
         feed = httpx.get(web.url + "feed.xml")
         assert feed.headers["content-type"] == "application/atom+xml; charset=utf-8"
         parsed = feedparser.parse(feed.content)
