@@ -33,7 +33,8 @@ RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
 COPY docker/config.toml /etc/jucip-watch/config.toml
 USER jucip
 WORKDIR /data
-# The archive (SQLite, WAL) and its lock file; nothing else is written.
+# The archive (SQLite, WAL), its lock file and the tracker the web endpoint serves
+# (/data/tracker); nothing else is written.
 VOLUME ["/data"]
 # The [web] endpoint (tracker, feed, /healthz).
 EXPOSE 8080

@@ -13,6 +13,8 @@
 6. bench_pdf.py (when present): PDF text extraction time per page and reading order.
 7. bench_limits.py: peak memory and time of `extract` on a 50 MB file and at the size cap, and of
    `history`, `sources` and `compare` on an archive of 10,000 statements.
+8. bench_web.py: the daemon's resident memory without and with its web endpoint, and the
+   endpoint's answer times.
 
 bench/soak_crash.py (200 kills of `check`, a few minutes) is run on its own, not from here.
 
@@ -51,6 +53,7 @@ def main(argv: list[str]) -> int:
         (BENCH / "bench_outbox.py", []),
         (BENCH / "bench_pdf.py", []),
         (BENCH / "bench_limits.py", []),
+        (BENCH / "bench_web.py", []),
     ]
     failed = []
     for script, args in benchmarks:

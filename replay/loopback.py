@@ -50,6 +50,10 @@ def config_text(
         "backoff = 0",
         "timeout = 10",
         "",
+        # `run` serves its web endpoint on a free port: tests run side by side on one machine.
+        "[web]",
+        'listen = "127.0.0.1:0"',
+        "",
     ]
     for name, kind, site, path, extra in SOURCES:
         if only and name not in only:

@@ -291,3 +291,12 @@ class EventTables(Tables):
     def statements(self) -> list[tuple[DocumentRow, dict[str, Any]]]:
         """Every archived extraction, for comparison (the archive is small: a few a year)."""
         return [(d, d.statement) for d in self.documents() if d.statement is not None]
+
+    def archive_version(self) -> tuple[int, int]:
+        """(documents, newest document id): changes whenever a release or attachment is
+        archived, which is when an event, its summary or its documents change. The daemon reads
+        it to know when to write its tracker again."""
+        count, newest = self.conn.execute(
+            "SELECT count(*), coalesce(max(id), 0) FROM documents"
+        ).fetchone()
+        return int(count), int(newest)

@@ -44,6 +44,15 @@ def channels_toml(
     return "\n".join(lines)
 
 
+def _join_web(text: str, channels: str) -> str:
+    """`text` + `channels`, with the channels' [web] keys moved into the one [web] table that
+    `replay.loopback.config_text` writes (TOML allows a table once)."""
+    head, web, rest = channels.partition("[web]\n")
+    if not web or "\n[web]\n" not in text:
+        return text + "\n" + channels
+    return text.replace("\n[web]\n", "\n[web]\n" + rest, 1) + "\n" + head
+
+
 def with_channels(
     config: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -52,7 +61,7 @@ def with_channels(
     **kw: object,
 ) -> Path:
     """Append the channel tables to `config` and set the bot token variable."""
-    text = config.read_text(encoding="utf-8") + "\n" + channels_toml(telegram, smtp, **kw)  # type: ignore[arg-type]
+    text = _join_web(config.read_text(encoding="utf-8"), channels_toml(telegram, smtp, **kw))  # type: ignore[arg-type]
     config.write_text(text, encoding="utf-8")
     if telegram is not None:
         monkeypatch.setenv("TELEGRAM_BOT_TOKEN", telegram.token)

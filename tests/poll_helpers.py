@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from replay import ReplayServer, Route
+from replay import ReplayServer, news
 from replay.loopback import config_text
 from state import Store
 from watcher.cli import main
@@ -21,7 +21,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parent.parent
 METI_LISTING = "/press/category_02.html"
 METI_JUCIP = "/press/2023/05/20230526001/20230526001.html"
-NEW_RELEASE = "/press/2024/04/20240411001.html"
+NEW_RELEASE = news.NEW_RELEASE
 CLOUDFLARE = (
     b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
     b"<div id='cf-chl-widget'>Checking your browser</div></body></html>"
@@ -60,31 +60,10 @@ def read_store(db: Path) -> Store:
 
 
 def add_new_meti_release(meti: ReplayServer) -> None:
-    """The METI category page gains a new JUCIP release at the top, as a live page would."""
-    listing = (meti.root / METI_LISTING.lstrip("/")).read_text(encoding="utf-8")  # type: ignore[operator]
-    item = (
-        '<ul class="clearfix float_li">\n  <li class="clearfix">\n'
-        '    <div class="left img_box"><img src="/files/000000082.jpg" alt="対外経済"></div>\n'
-        '    <div class="left txt_box"><p>2024年4月11日</p><a class="cut_txt" '
-        f'href="{NEW_RELEASE}">齋藤経済産業大臣がレモンド米国商務長官と第3回日米商務・産業'
-        "パートナーシップ（JUCIP）閣僚会合を開催しました</a></div>\n  </li>"
-    )
-    body = listing.replace('<ul class="clearfix float_li">', item, 1).encode("utf-8")
-    meti.add(METI_LISTING, Route(body=body, etag='"new-listing"'))
-    meti.add(NEW_RELEASE, Route.file(FIXTURES / "new_release_ja.html"))
+    """The METI category page gains a new JUCIP release at the top (replay/news.py)."""
+    news.add_new_meti_release(meti, FIXTURES)
 
 
 def add_english_version(meti: ReplayServer) -> None:
     """METI's English listing gains the English page of the release `add_new_meti_release` added."""
-    en_listing_path = "/english/press/category_02.html"
-    listing = (meti.root / en_listing_path.lstrip("/")).read_text(encoding="utf-8")  # type: ignore[operator]
-    item = (
-        '<dl class="date_sp">\n<dt>April 22, 2024</dt>\n<dd><a href="/english/press/2024/'
-        '0422_001.html">Minister Saito Holds the Third Japan-U.S. Commercial and Industrial '
-        "Partnership (JUCIP) Ministerial Meeting</a></dd>"
-    )
-    meti.add(
-        en_listing_path,
-        Route(body=listing.replace('<dl class="date_sp">', item, 1).encode(), etag='"en2"'),
-    )
-    meti.add("/english/press/2024/0422_001.html", Route.file(FIXTURES / "new_release_en.html"))
+    news.add_english_version(meti, FIXTURES)

@@ -387,6 +387,15 @@ def test_the_image_installs_and_runs_from_its_wheels(stages: list[Stage], tmp_pa
     assert "healthy: 6 source(s) on time" in line
     assert "stopped" in err and "Traceback" not in err
     assert "key-from-the-env-file" not in err
+    # The daemon's web endpoint wrote its tracker into the volume, from the installed package,
+    # which carries the unsubscribe page's template too.
+    assert (mapped["/data"] / "tracker" / "index.html").is_file()
+    _run(
+        'python -c "import importlib.resources as r; '
+        "assert r.files('watcher.web').joinpath('templates/unsubscribe.html').is_file()\"",
+        mapped["/data"],
+        env,
+    )
     # The report works from the installed package (its templates are package data).
     _run(f"jucip-watch report --out {mapped['/data'] / 'site'}", mapped["/data"], env)
     assert (mapped["/data"] / "site" / "feed.xml").is_file()

@@ -159,8 +159,9 @@ def test_caveat_and_topics_not_in_the_summary_in_every_channel() -> None:
     assert s.comparison is not None
     dropped = s.comparison.dropped_topics[0]
     label = s.topic_label(dropped)
+    extra = "quantum" if dropped != "quantum" else "biotechnology"
     comparison = replace(
-        s.comparison, caveat="Compared with a shorter summary.", not_in_summary=(dropped,)
+        s.comparison, caveat="Compared with a shorter summary.", not_in_summary=(dropped, extra)
     )
     s = replace(s, comparison=comparison)
     html = render_alert("event", s.series, {}, s, "en")
@@ -169,4 +170,7 @@ def test_caveat_and_topics_not_in_the_summary_in_every_channel() -> None:
         assert "Compared with a shorter summary." in text
     assert f"Not in the summary: {label}" in html and f"Not in the summary: {label}" in mail.text
     assert label not in html.split("No longer mentioned: ")[1].split("\n")[0]
-    assert f'{label}</td><td style="border-bottom:1px solid #eee;">not in the summary' in mail.html
+    # In the mail's table they are one row, after the note that says how to read it.
+    both = f"{label}, {s.topic_label(extra)}"
+    assert f'{both}</td><td style="border-bottom:1px solid #eee;">not in the summary' in mail.html
+    assert mail.html.index("Note: Compared with") < mail.html.index("<table")

@@ -165,3 +165,45 @@ def test_report_mistakes_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixt
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def test_the_tracker_marks_what_the_alerts_comparison_says(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each meeting's marks are its meeting-level comparison (`Archive.compare_event`): the
+    bundled 4th ministerial is METI's summary, compared with the 2nd's joint statement, so the
+    topics only the statement names are "not in the summary", never "disappears"."""
+    cfg, out = config(tmp_path), tmp_path / "site"
+    report(cfg, out, capsys)
+    page = soup(out / "index.html")
+    dates = [th.select_one(".date").get_text() for th in page.select("th.meeting")]
+    marks = {
+        (dates[i], tr["data-topic"]): td["data-mark"]
+        for tr in page.select("tbody tr")
+        for i, td in enumerate(tr.select("td.mark"))
+    }
+    settings = settings_from_dict({"storage": {"database": str(tmp_path / "db.sqlite3")}})
+    with Store.throwaway(settings.storage.database) as store:
+        archive = Archive(store, Analyzer.from_settings(settings))
+        archive.seed_bundled_history(datetime.now(UTC))
+        compared = {
+            (e.meeting_date or e.first_posted).isoformat(): archive.compare_event(e.id)
+            for e in store.events()
+        }
+    unsaid_seen = 0
+    for when, c in compared.items():
+        if c is None:
+            continue
+        at = {topic: mark for (day, topic), mark in marks.items() if day == when}
+        by_mark = {m: {t for t, mark in at.items() if mark == m} for m in set(at.values())}
+        missing = set(c.not_in_summary)
+        assert by_mark.get("dropped", set()) == set(c.dropped_topics) - missing, when
+        expected_unsaid = missing if c.shorter == "new" else set()
+        assert by_mark.get("not-in-summary", set()) == expected_unsaid, when
+        assert by_mark.get("first", set()) == set(c.first_in_series), when
+        unsaid_seen += len(expected_unsaid)
+        # The meeting's article carries the comparison's caveat.
+        if c.caveat:
+            assert c.caveat in page.get_text(" ")
+    assert unsaid_seen > 0
+    assert "not in the summary" in page.select_one("ul.legend").get_text()

@@ -135,7 +135,15 @@ def test_the_matrix_marks_and_links_render(tracker: tuple[Path, set[str]], tmp_p
     rows = dom.select("table.matrix tbody tr")
     assert rows and all(len(r.select("td.mark")) == len(columns) for r in rows)
     shown = {td["data-mark"] for td in dom.select("td.mark")}
-    assert {"first", "present", "dropped"} <= shown
+    # The 4th ministerial is known from METI's summaries, compared with the 2nd's joint
+    # statement: the topics only the statement names are "not in the summary", as the alerts say.
+    assert {"first", "present", "dropped", "not-in-summary"} <= shown
+    unsaid = dom.select_one('td.mark[data-mark="not-in-summary"]')
+    assert unsaid is not None and "not in the summary" in unsaid["title"]
+    assert unsaid.select_one("span.sr").get_text() == "not in the summary"
+    article = dom.select_one(f"article#m{unsaid['data-event']}")
+    assert article is not None and article.select_one("p.caveat") is not None
+    assert "Not in the summary:" in article.get_text()
     assert figures["marks"] == len(rows) * len(columns) and figures["hidden"] == 0
     assert figures["sticky"] == "sticky"
     # Every link is to a page of the report, an anchor on this page, or a URL the archive holds.
@@ -177,3 +185,17 @@ def test_a_topic_page_shows_its_timeline(tracker: tuple[Path, set[str]], tmp_pat
     assert figures["hidden"] == 0 and figures["page"] <= figures["viewport"]
     back = dom.select_one('nav a[href="../index.html"]')
     assert back is not None and (page.parent / back["href"]).is_file()
+
+
+def test_a_topic_page_shows_where_a_summary_does_not_name_it(
+    tracker: tuple[Path, set[str]], tmp_path: Path
+) -> None:
+    site, _ = tracker
+    index = BeautifulSoup((site / "index.html").read_text(encoding="utf-8"), "lxml")
+    row = next(r for r in index.select("tbody tr") if r.select('td[data-mark="not-in-summary"]'))
+    page = site / row.select_one("th.topic a")["href"]
+    dom, figures = render(page, tmp_path, 390, 844)
+    [item] = dom.select('ol.timeline > li[data-mark="not-in-summary"]')
+    assert "Not in the summary" in item.select_one("p.meta").get_text()
+    assert "may still have been discussed" in item.get_text()
+    assert figures["hidden"] == 0 and figures["page"] <= figures["viewport"]

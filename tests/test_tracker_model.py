@@ -97,6 +97,18 @@ def test_marks_follow_the_predecessor_not_the_column_before() -> None:
     assert marks(skip, "z") == (Mark.ABSENT,) * 3
 
 
+def test_a_summary_that_does_not_name_a_topic_is_no_disappearance() -> None:
+    full, short, later = frozenset({"x", "y"}), frozenset({"x"}), frozenset({"x", "y"})
+    chain = [(1, full, None), (2, short, 1), (3, later, 2)]
+    # Meeting 2 is a summary against 1's statement (its comparison: y not in the summary); 3 is
+    # a statement against 2's summary (y, named before 2, is not in the summary either).
+    unsaid = {2: frozenset({"y"}), 3: frozenset({"y"})}
+    assert marks(chain, "y", unsaid) == (Mark.FIRST, Mark.NOT_IN_SUMMARY, Mark.PRESENT)
+    assert marks(chain, "y") == (Mark.FIRST, Mark.DROPPED, Mark.RETURNED)
+    assert marks(chain, "x", unsaid) == (Mark.FIRST, Mark.PRESENT, Mark.PRESENT)
+    assert not Mark.NOT_IN_SUMMARY.appears
+
+
 def test_columns_are_grouped_by_series_in_date_order() -> None:
     t = tracker(
         meeting(3, date(2024, 6, 26), ("semiconductors",), ordinal=4, predecessor=1),

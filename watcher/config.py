@@ -243,4 +243,9 @@ def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
         # daemon agree on one store wherever they are started from.
         db = (path.parent / settings.storage.database).resolve()
         settings = replace(settings, storage=StorageConfig(database=db))
+    tracker = settings.web.tracker_dir
+    if tracker and not Path(tracker).is_absolute():
+        # The same for the daemon's tracker folder.
+        web = replace(settings.web, tracker_dir=str((path.parent / tracker).resolve()))
+        settings = replace(settings, web=web)
     return settings

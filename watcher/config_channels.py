@@ -56,15 +56,27 @@ class EmailConfig(Strict):
 
 
 class WebConfig(Strict):
+    # "" runs no endpoint; port 0 takes any free port (the log line names it).
     listen: str = "127.0.0.1:8080"
     public_url: str = ""
+    # Where `run` writes the tracker it serves; "" is a folder "tracker" beside the database.
+    tracker_dir: str = ""
 
     def __post_init__(self) -> None:
         m = _LISTEN.match(self.listen)
-        if not m or not 0 < int(m.group(1)) < 65536:
-            raise ValueError(f"listen {self.listen!r} is not host:port, like 127.0.0.1:8080")
+        if self.listen and (not m or int(m.group(1)) > 65535):
+            raise ValueError(
+                f'listen {self.listen!r} is not host:port, like 127.0.0.1:8080 ("" for none)'
+            )
         if self.public_url and not re.match(r"^https?://[^/\s?#]+[^\s?#]*$", self.public_url):
             raise ValueError(f"public_url {self.public_url!r} is not an http(s) URL")
+
+    def address(self) -> tuple[str, int] | None:
+        """(host, port) to listen on, None when no endpoint is wanted."""
+        if not self.listen:
+            return None
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
 
     def unsubscribe_url(self, token: str) -> str | None:
         """The RFC 8058 one-click URL for a subscriber's token, when subscribers can reach us."""

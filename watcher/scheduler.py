@@ -88,7 +88,10 @@ async def _serve(settings: Settings, *, baseline: bool) -> int:
     store = Store.open(settings.storage.database)
     scheduler = AsyncIOScheduler(timezone=UTC)
     try:
-        async with Fetcher(settings.fetch) as fetcher:
+        from watcher.web.endpoint import serve_web  # the tracker, feed, /healthz, unsubscribe
+
+        # It listens before the first poll: a port in use is one line, not a half-started daemon.
+        async with Fetcher(settings.fetch) as fetcher, serve_web(settings):
             poller = Poller(settings, store, fetcher, baseline=baseline)
             poller.archive.seed_bundled_history(poller.clock())
             sources = [s for s in settings.sources if s.enabled]

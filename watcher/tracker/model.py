@@ -5,14 +5,20 @@ its summary, its documents) and returns the `Tracker` that the page, the topic p
 are rendered from. Nothing here formats or escapes; nothing reads the store.
 
 The marks. Within one series, a topic's row reads left to right in meeting order; "the meeting
-before" is the meeting's predecessor as the comparison picks it (`find_previous` in
-watcher/analysis/compare.py: a numbered meeting follows the previous numbered meeting at its
-level, skipping readouts in between; anything else follows the latest earlier meeting), so the
-tracker says "disappears" exactly where an alert says "dropped":
+before" is the meeting's predecessor as the alerts' meeting-level comparison picks it
+(`Archive.previous_event`, `watcher.events.previous_meeting`: a numbered meeting follows the
+previous numbered meeting at its level, skipping readouts in between; anything else follows the
+latest earlier meeting), and the meeting's comparison is the alerts' (`Archive.compare_event`),
+so the tracker says "disappears" exactly where an alert says "no longer mentioned", and "not in
+the summary" where an alert does:
 - `first`: the first meeting of the series where the topic appears;
-- `present`: it appears, and did at the meeting before;
+- `present`: it appears, and did at the meeting before (or the meeting before is known only from
+  a summary, which need not name it: the comparison lists it as not in the summary);
 - `returned`: it appears, did at some earlier meeting, but not at the meeting before;
 - `dropped`: it does not appear, but did at the meeting before (it disappears here);
+- `not-in-summary`: it does not appear, did at the meeting before, but this meeting is known
+  only from a summary (a ministry's release against a joint statement, or a fraction of its
+  length: the comparison's caveat), which need not name every topic discussed;
 - `absent`: it does not appear, and did not at the meeting before.
 A meeting's topics are those of every archived version of it (the English and the Japanese
 release tag the same text, but one may name a cue the other words differently).
@@ -43,6 +49,7 @@ class Mark(StrEnum):
     PRESENT = "present"
     RETURNED = "returned"
     DROPPED = "dropped"
+    NOT_IN_SUMMARY = "not-in-summary"
     ABSENT = "absent"
 
     @property
@@ -58,6 +65,12 @@ class MeetingInput:
     summary: EventSummary | None  # None when no version of it has an extracted statement
     documents: tuple[DocumentRow, ...]  # in archive order: the first version first
     predecessor: int | None = None  # the event id of the meeting before (see the marks)
+
+    @property
+    def not_in_summary(self) -> frozenset[str]:
+        """The topics the meeting's comparison says are not in the summary (see the marks)."""
+        c = self.summary.comparison if self.summary else None
+        return frozenset(c.not_in_summary) if c else frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +114,10 @@ class Meeting:
     by_topic: Mapping[str, tuple[Pledge, ...]]
     links: tuple[Link, ...]
     alerted: bool  # False: archived silently (first poll, bundled history, import, backfill)
+    # The comparison with the meeting before: its caveat when one side is a summary, and the
+    # topics it lists as not in the summary.
+    caveat: str | None
+    not_in_summary: tuple[str, ...]
     published: datetime | None  # when its first version was posted (the day, as a time)
     updated: datetime  # when its latest version reached the archive
 
@@ -188,29 +205,44 @@ class Tracker:
         """The topics that disappear at this meeting."""
         return tuple(r.id for r in self.rows if self.mark(r.id, meeting) is Mark.DROPPED)
 
+    def unsaid_at(self, meeting: Meeting) -> tuple[str, ...]:
+        """The topics of the meeting before that this meeting's summary does not name."""
+        return tuple(r.id for r in self.rows if self.mark(r.id, meeting) is Mark.NOT_IN_SUMMARY)
+
     def timeline(self, topic_id: str) -> list[tuple[Meeting, Mark]]:
-        """The meetings where the topic appears or disappears, in column order."""
+        """The meetings where the topic appears, disappears or is not in the summary, in column
+        order."""
         row = self.row(topic_id)
         if row is None:
             return []
-        return [(m, mark) for m, mark, _ in self.cells(row) if mark.appears or mark is Mark.DROPPED]
+        return [(m, mark) for m, mark, _ in self.cells(row) if mark is not Mark.ABSENT]
 
 
 def marks(
-    meetings: Sequence[tuple[int, frozenset[str], int | None]], topic: str
+    meetings: Sequence[tuple[int, frozenset[str], int | None]],
+    topic: str,
+    unsaid: Mapping[int, frozenset[str]] | None = None,
 ) -> tuple[Mark, ...]:
     """The marks of `topic` across one series' meetings, given in column order as (event id,
-    topics, the predecessor's event id or None); see the module docstring."""
+    topics, the predecessor's event id or None); `unsaid`: each event's topics its comparison
+    lists as not in the summary. See the module docstring."""
     topics = {event_id: here for event_id, here, _ in meetings}
+    unsaid = unsaid or {}
     out: list[Mark] = []
     seen = False
-    for _, here, before_id in meetings:
+    for event_id, here, before_id in meetings:
         before = before_id is not None and topic in topics.get(before_id, frozenset())
+        summary_only = topic in unsaid.get(event_id, frozenset())
         if topic in here:
-            out.append(Mark.PRESENT if before else Mark.RETURNED if seen else Mark.FIRST)
+            if before or (seen and summary_only):
+                out.append(Mark.PRESENT)
+            else:
+                out.append(Mark.RETURNED if seen else Mark.FIRST)
             seen = True
+        elif before:
+            out.append(Mark.NOT_IN_SUMMARY if summary_only else Mark.DROPPED)
         else:
-            out.append(Mark.DROPPED if before else Mark.ABSENT)
+            out.append(Mark.ABSENT)
     return tuple(out)
 
 
@@ -301,6 +333,8 @@ def build_meeting(
         by_topic=_by_topic(statements, order(topics), rank),
         links=_links(item.documents),
         alerted=not event.baseline,
+        caveat=summary.comparison.caveat if summary and summary.comparison else None,
+        not_in_summary=order(set(item.not_in_summary)),
         published=_as_time(event.first_posted),
         updated=max((d.first_seen_at for d in item.documents), default=event.created_at),
     )
@@ -332,13 +366,14 @@ def build_tracker(
             groups.append(SeriesGroup(sid, series_names.get(sid, sid), tuple(of_series)))
     columns = [m for g in groups for m in g.meetings]
     before = {i.event.id: i.predecessor for i in items}
+    unsaid = {i.event.id: i.not_in_summary for i in items}
     series_rows = [
         [(m.event_id, frozenset(m.topics), before.get(m.event_id)) for m in g.meetings]
         for g in groups
     ]
     rows = []
     for topic in order({t for m in meetings for t in m.topics}):
-        row = [mark for cols in series_rows for mark in marks(cols, topic)]
+        row = [mark for cols in series_rows for mark in marks(cols, topic, unsaid)]
         rows.append(TopicRow(topic, labels.get(topic, topic), tuple(row)))
     assert all(len(r.marks) == len(columns) for r in rows)
     return Tracker(tuple(groups), tuple(rows), dict(labels), now)

@@ -2,17 +2,17 @@
 
 An event alerted on has its `EventSummary` stored; one archived silently (the bundled history,
 a first poll's baseline, an import, a backfill) has none, so its summary is built here the way
-the archive builds one (its first version against its predecessor in this archive). The
-statements are read once for all of them.
+the archive builds one: its first version, with the meeting-level comparison the alerts use
+(`Archive.compare_event`: every document of the meeting against every document of the meeting
+before, `Archive.previous_event`), so the tracker and the alerts never disagree.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from state.store import Store
+from state.store import DocumentRow, Store
 from watcher.analysis.commitments import rank
-from watcher.analysis.compare import compare, find_previous
 from watcher.analysis.statement import Statement
 from watcher.analysis.summary import EventSummary, build_summary
 from watcher.archive import Analyzer, Archive
@@ -20,37 +20,36 @@ from watcher.tracker.model import MeetingInput, Tracker, build_tracker
 
 
 def _summary(
-    archive: Archive,
-    event_id: int,
-    first: Statement | None,
-    previous: Statement | None,
-    statements: list[Statement],
+    archive: Archive, event_id: int, documents: tuple[DocumentRow, ...]
 ) -> EventSummary | None:
     stored = archive.event_summary(event_id)
-    if stored is not None or first is None:
+    if stored is not None:
         return stored
-    # What compare_with_previous does, with the predecessor already found.
-    comparison = compare(previous, first, archive=statements) if previous is not None else None
-    return build_summary(first, comparison, taxonomy=archive.analyzer.taxonomy)
+    first = next((d for d in documents if d.statement is not None), None)
+    if first is None or first.statement is None:
+        return None
+    # What the archive stores for an alerted event: the first version's summary with the
+    # meeting-level comparison, grown by the documents that joined it.
+    comparison = archive.compare_event(event_id)
+    taxonomy = archive.analyzer.taxonomy
+    summary = build_summary(Statement.from_dict(first.statement), comparison, taxonomy=taxonomy)
+    if len(documents) == 1:
+        return summary
+    return summary.regrown(archive.meeting_statements(event_id), comparison, taxonomy=taxonomy)
 
 
 def meeting_inputs(store: Store, analyzer: Analyzer) -> list[MeetingInput]:
     archive = Archive(store, analyzer)
-    statements = archive.statements()
-    event_of = {d.url: d.event_id for d in store.documents() if d.event_id is not None}
     items = []
     for event in store.events():
         documents = tuple(store.event_documents(event.id))
-        first = next(
-            (Statement.from_dict(d.statement) for d in documents if d.statement is not None), None
-        )
-        previous = find_previous(first, statements) if first is not None else None
+        previous = archive.previous_event(event.id)
         items.append(
             MeetingInput(
                 event,
-                _summary(archive, event.id, first, previous, statements),
+                _summary(archive, event.id, documents),
                 documents,
-                predecessor=event_of.get(previous.url) if previous is not None else None,
+                predecessor=previous.id if previous is not None else None,
             )
         )
     return items

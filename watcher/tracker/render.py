@@ -40,6 +40,7 @@ def _helpers(tracker: Tracker) -> dict[str, Any]:
         "cells": tracker.cells,
         "first_at": first_at,
         "dropped_at": tracker.dropped_at,
+        "unsaid_at": tracker.unsaid_at,
         "series_name": tracker.series_name,
         "series_short": tracker.series_short,
         "topic_page": topic_page,
