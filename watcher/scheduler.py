@@ -1,9 +1,13 @@
-"""`jucip-watch run`: poll each source on its own interval in one asyncio process.
+"""`jucip-watch run`: poll each source on its own interval in one asyncio process, and send.
 
 APScheduler 3.x gives per-source interval triggers with jitter, no overlapping runs of a source
 (max_instances=1) and coalesced misfires (a laptop waking from sleep polls once, not ten times).
-SIGTERM and SIGINT stop scheduling; a poll in progress is cancelled, which is safe because every
-item is judged and stored in its own transaction.
+Beside the polls, in the same loop, `notifiers.service.DeliveryService` runs the dispatcher
+(woken after each poll that queued something) and the Telegram bot (long polling; its /check
+polls through the same per-source locks as the schedule, so a source is never polled twice at
+once). SIGTERM and SIGINT stop scheduling; the bot and the dispatcher finish what they have in
+hand (a few seconds at most); a poll in progress is cancelled, which is safe because every item
+is judged and stored in its own transaction.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import asyncio
 import logging
 import signal
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -21,22 +26,42 @@ from state import Store
 from watcher.alerts import Alerts
 from watcher.config import Settings, SourceConfig
 from watcher.fetch import Fetcher
-from watcher.pipeline import Poller
+from watcher.pipeline import CheckReport, Poller, SourceReport
 
 log = logging.getLogger("watcher.scheduler")
 # What stops `run` cleanly (the Dockerfile's STOPSIGNAL is one of them; a test checks).
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-async def _poll_one(poller: Poller, cfg: SourceConfig) -> None:
+class Polls:
+    """One poll of a source at a time, whether its schedule or the bot's /check asks; after
+    each, `wake` starts a delivery pass if anything is due (alerts, health alarms)."""
+
+    def __init__(self, poller: Poller, wake: Callable[[], None]) -> None:
+        self.poller = poller
+        self.wake = wake
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def one(self, cfg: SourceConfig) -> SourceReport:
+        async with self._locks.setdefault(cfg.name, asyncio.Lock()):
+            report = await _poll_one(self.poller, cfg)
+        if self.poller.store.due_deliveries(self.poller.clock(), limit=1):
+            self.wake()
+        return report
+
+    async def all(self) -> CheckReport:
+        sources = [s for s in self.poller.settings.all_sources() if s.enabled]
+        return CheckReport(list(await asyncio.gather(*(self.one(s) for s in sources))))
+
+
+async def _poll_one(poller: Poller, cfg: SourceConfig) -> SourceReport:
     started = time.monotonic()
     report = await poller.poll(cfg)
-    # Source-health alarms are queued for the admins. Sending them and the alerts is the
-    # dispatcher's (notifiers.dispatch.Dispatcher.run), which the run wiring starts here next.
+    # Source-health alarms are queued for the admins; the dispatcher sends them.
     Alerts(poller.store, poller.settings).observe_health(poller.clock())
     if report.paused:
         log.info("source=%s skipped: %s", cfg.name, report.error)
-        return
+        return report
     # Wall time only: sources poll concurrently in one process, so a per-source CPU figure
     # would include the others' work.
     wall = round(time.monotonic() - started, 2)
@@ -62,6 +87,7 @@ async def _poll_one(poller: Poller, cfg: SourceConfig) -> None:
     )
     if report.status.failed:
         log.warning("source=%s needs attention: %s: %s", cfg.name, report.status, report.error)
+    return report
 
 
 async def _serve(settings: Settings, *, baseline: bool) -> int:
@@ -70,23 +96,33 @@ async def _serve(settings: Settings, *, baseline: bool) -> int:
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
 
+    from notifiers.service import DeliveryService
+
+    channels = settings.channels()  # a mistake there is one line, before anything is fetched
     store = Store.open(settings.storage.database)
     scheduler = AsyncIOScheduler(timezone=UTC)
     try:
-        async with Fetcher(settings.fetch) as fetcher:
+        async with (
+            Fetcher(settings.fetch) as fetcher,
+            DeliveryService(
+                settings, store, channels, fetcher, poll_now=lambda: polls.all()
+            ) as delivery,
+        ):
             poller = Poller(settings, store, fetcher, baseline=baseline)
             poller.archive.seed_bundled_history(poller.clock())
+            polls = Polls(poller, delivery.wake)
+            delivery.start()
             sources = [s for s in settings.sources if s.enabled]
             for cfg in sources:
                 interval = settings.interval_of(cfg)
                 scheduler.add_job(
-                    _poll_one,
+                    polls.one,
                     IntervalTrigger(
                         seconds=max(interval, 1.0),
                         jitter=min(settings.schedule.jitter, interval / 2) or None,
                         timezone=UTC,
                     ),
-                    args=(poller, cfg),
+                    args=(cfg,),
                     id=cfg.name,
                     name=f"poll {cfg.name}",
                     max_instances=1,
@@ -103,6 +139,7 @@ async def _serve(settings: Settings, *, baseline: bool) -> int:
             await stop.wait()
             log.info("stopping")
             scheduler.shutdown(wait=False)
+            await delivery.stop()  # before the cancelling: the message in flight finishes
             current = asyncio.current_task()
             running = [t for t in asyncio.all_tasks() if t is not current]
             for task in running:
