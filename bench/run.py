@@ -11,6 +11,8 @@
 5. bench_outbox.py: the same fan-out as 3 through the outbox (rows queued in one transaction,
    the dispatcher rendering, sending and recording each), and its overhead over the transport.
 6. bench_pdf.py (when present): PDF text extraction time per page and reading order.
+7. bench_daemon.py: the idle RSS of `run` with the bot running, after its first poll (target
+   60 MiB), and the import cost of the libraries behind it.
 
 Extra arguments are passed to bench_poll.py (e.g. `--cycles 20 --no-urlwatch`).
 Exit status: 0 when every benchmark ran (targets are reported, not enforced), else 1.
@@ -46,6 +48,7 @@ def main(argv: list[str]) -> int:
         (BENCH / "bench_report.py", []),
         (BENCH / "bench_outbox.py", []),
         (BENCH / "bench_pdf.py", []),
+        (BENCH / "bench_daemon.py", []),
     ]
     failed = []
     for script, args in benchmarks:

@@ -165,6 +165,9 @@ def _delivery_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from watcher import lean_imports
+
+    lean_imports.install()  # before any library is imported: see its docstring
     args = build_parser().parse_args(argv)
     setup_logging(args.verbose, args.log_format)
 

@@ -152,8 +152,9 @@ async def _serve(settings: Settings, *, baseline: bool) -> int:
 
 
 def run_forever(settings: Settings, *, baseline: bool = True) -> int:
-    # The daemon reports one line per cycle even without -v.
-    logging.getLogger("watcher").setLevel(
-        min(logging.INFO, logging.getLogger("watcher").getEffectiveLevel())
-    )
+    # The daemon reports one line per cycle (and the bot's subscriptions) even without -v.
+    for name in ("watcher", "notifiers"):
+        logging.getLogger(name).setLevel(
+            min(logging.INFO, logging.getLogger(name).getEffectiveLevel())
+        )
     return asyncio.run(_serve(settings, baseline=baseline))
