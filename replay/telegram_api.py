@@ -201,6 +201,7 @@ class _State:
     members: dict[tuple[int | str, int], str] = field(default_factory=dict)  # -> status
     scripts: list[_Script] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
+    arrivals: list[tuple[str, JSONDict]] = field(default_factory=list)  # before any answer
 
 
 class TelegramAPI:
@@ -369,6 +370,12 @@ class TelegramAPI:
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method.lower() == method.lower()]
 
+    def arrivals(self, method: str) -> list[JSONDict]:
+        """The parameters of each call to `method` as it arrived, answered yet or not (a
+        call held by `Fault.slow` is here while it waits; `calls` has it once answered)."""
+        with self._lock:
+            return [p for m, p in self._state.arrivals if m == method.lower()]
+
     def messages(self, chat_id: int | str | None = None) -> list[Message]:
         """Messages the bot sent that the server accepted, oldest first."""
         with self._lock:
@@ -402,6 +409,8 @@ class TelegramAPI:
         fn = getattr(self, f"_m_{name}", None)
         if fn is None:
             raise ApiError(404, "Not Found")
+        with self._lock:
+            self._state.arrivals.append((name, dict(params)))
         fault = self._scripted(name, params.get("chat_id"))
         if fault is not None:
             time.sleep(fault.delay)  # outside the lock: other calls go on meanwhile
