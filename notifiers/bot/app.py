@@ -25,8 +25,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from notifiers.bot.handlers import BotDeps, Handlers
-from notifiers.bot.pending import ALLOWED_UPDATES
-from notifiers.bot.replies import COMMANDS
+from notifiers.bot.replies import ALLOWED_UPDATES, COMMANDS
 from watcher.secrets import redact
 
 log = logging.getLogger("notifiers.bot")

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from notifiers.bot.replies import ALLOWED_UPDATES
 from watcher.secrets import redact
 
 if TYPE_CHECKING:
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("notifiers.bot")
 
-# The updates the bot handles (Telegram leaves out my_chat_member unless asked, in some setups).
-ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
 # getUpdates rounds per check (100 updates each): a backlog larger than that waits for the next.
 MAX_ROUNDS = 10
 

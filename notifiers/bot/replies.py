@@ -50,6 +50,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("status", "Source health and the queue", admin=True),
     Command("check", "Poll the sources now", admin=True),
 )
+# The updates the handlers take (asked for by name: the default set varies between setups).
+ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
 LANGS = {"en": "English", "ja": "Japanese", "both": "both"}
 
 FRIENDLY_ERROR = "Sorry, that did not work this time. Please try again in a while."
