@@ -26,11 +26,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from replay import ReplayServer, serve_sites  # noqa: E402
 from replay.loopback import SITES, SOURCES, config_text  # noqa: E402
+from replay.process import Daemon  # noqa: E402
 from replay.smtp import SmtpServer  # noqa: E402
 from replay.telegram_api import TelegramAPI  # noqa: E402
 
@@ -89,43 +88,14 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.1)
 
 
-class Daemon:
-    """`jucip-watch run` in a process of its own, its log lines collected."""
-
-    def __init__(self, config: Path, env: dict[str, str]) -> None:
-        self.lines: list[str] = []
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "watcher", "--config", str(config), "run"],
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-            env=env,
-        )
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.append(line)
-
-    def cycles(self) -> set[str]:
-        return {
-            line.split("source=")[1].split()[0]
-            for line in list(self.lines)
-            if "source=" in line and "status=" in line
-        }
-
-    def idle_memory(self, settle: float) -> tuple[float, float]:
-        time.sleep(settle)
-        samples = []
-        for _ in range(5):
-            samples.append(proc_memory(self.proc.pid))
-            time.sleep(0.2)
-        return max(s[0] for s in samples), max(s[1] for s in samples)
-
-    def stop(self) -> int:
-        self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=60)
+def idle_memory(daemon: Daemon, settle: float) -> tuple[float, float]:
+    """(VmRSS, VmHWM) after `settle` idle seconds, the largest of a few samples."""
+    time.sleep(settle)
+    samples = []
+    for _ in range(5):
+        samples.append(proc_memory(daemon.proc.pid))
+        time.sleep(0.2)
+    return max(s[0] for s in samples), max(s[1] for s in samples)
 
 
 def write_config(
@@ -158,17 +128,19 @@ def scenario(
     daemon = Daemon(config, env)
     out = []
     try:
-        wait_for(lambda: len(daemon.cycles()) == len(SOURCES), 180, f"{name}: the first cycles")
+        wait_for(
+            lambda: len(daemon.sources_cycled()) == len(SOURCES), 180, f"{name}: the first cycles"
+        )
         if bot:
             wait_for(lambda: len(api.calls_to("getUpdates")) > polls_before, 60, f"{name}: the bot")
-        rss, peak = daemon.idle_memory(settle)
+        rss, peak = idle_memory(daemon, settle)
         out.append({"scenario": name, "rss_mib": round(rss, 1), "peak_mib": round(peak, 1)})
         if use:
             before = len(api.messages(CHAT))
             for text in ("/start", "/latest", "/topic critical-minerals"):
                 api.push_message(CHAT, text)
             wait_for(lambda: len(api.messages(CHAT)) >= before + 3, 60, "the bot's replies")
-            rss, peak = daemon.idle_memory(settle)
+            rss, peak = idle_memory(daemon, settle)
             out.append(
                 {"scenario": "after use", "rss_mib": round(rss, 1), "peak_mib": round(peak, 1)}
             )

@@ -226,6 +226,8 @@ class Dispatcher:
                 self.channels.telegram_token,
                 api_url=self.settings.telegram.api_url,
                 request=request,
+                # Never polled here; without one PTB would open an HTTP client of its own.
+                get_updates_request=FetcherRequest(self._fetcher) if self._fetcher else None,
                 pacing=pacing,  # type: ignore[arg-type]
             )
             self._own_telegram = True

@@ -5,11 +5,6 @@ clean stop on SIGTERM, idle or in the middle of a send. Waits on conditions, nev
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,10 +16,10 @@ from poll_helpers import add_new_meti_release, check
 
 from replay import ReplayServer
 from replay.loopback import SOURCES
+from replay.process import Daemon
 from replay.telegram_api import Fault, TelegramAPI
 from watcher.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
 ALERT = "🇯🇵🇺🇸 JUCIP · 3rd Ministerial Meeting"
 
 
@@ -33,43 +28,6 @@ def wait_for(condition: Callable[[], object], what: str, timeout: float = 90) ->
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.1)
-
-
-class Daemon:
-    def __init__(self, config: Path) -> None:
-        self.lines: list[str] = []
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "watcher", "--config", str(config), "run"],
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-            env=dict(os.environ),
-        )
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.append(line)
-
-    def cycles(self, source: str | None = None) -> int:
-        return sum(
-            1
-            for line in list(self.lines)
-            if "status=" in line and (source is None or f"source={source} " in line)
-        )
-
-    def log(self) -> str:
-        return "".join(self.lines)
-
-    def stop(self) -> int:
-        """SIGTERM; the exit code (stderr read to the end)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=60)
-        self._reader.join(timeout=10)  # the last lines
-        return code
 
 
 @pytest.fixture
@@ -90,9 +48,7 @@ def daemon(config: Path) -> Iterator[Callable[[], Daemon]]:
 
     yield start
     for d in started:
-        if d.proc.poll() is None:
-            d.proc.kill()
-            d.proc.wait(timeout=30)
+        d.kill()
 
 
 def assert_clean_stop(d: Daemon) -> None:

@@ -55,6 +55,7 @@ from watcher.alerts import Alerts
 from watcher.secrets import redact
 
 if TYPE_CHECKING:
+    from watcher.analysis.summary import EventSummary
     from watcher.archive import Archive
     from watcher.config import Settings
     from watcher.pipeline import CheckReport
@@ -286,17 +287,18 @@ class Handlers:
 
     async def latest(self, update: Update, context: Context) -> None:
         from notifiers.render.telegram import latest_message
-        from notifiers.summaries import latest_summary
 
-        chat = _chat(update)
-        summary = latest_summary(self.archive, self._series_filter(chat))
-        if summary is None:
-            await self.reply(chat, replies.NO_MEETING)
-            return
-        await self.reply(chat, latest_message(summary, self._lang(chat)))
+        await self._latest_meeting(update, latest_message)
 
     async def compare(self, update: Update, context: Context) -> None:
         from notifiers.render.telegram import compare_message
+
+        await self._latest_meeting(update, compare_message)
+
+    async def _latest_meeting(
+        self, update: Update, render: Callable[[EventSummary, str], str]
+    ) -> None:
+        """The latest meeting of the chat's series (all, unless it follows one), rendered."""
         from notifiers.summaries import latest_summary
 
         chat = _chat(update)
@@ -304,7 +306,7 @@ class Handlers:
         if summary is None:
             await self.reply(chat, replies.NO_MEETING)
             return
-        await self.reply(chat, compare_message(summary, self._lang(chat)))
+        await self.reply(chat, render(summary, self._lang(chat)))
 
     async def topic(self, update: Update, context: Context) -> None:
         from notifiers.render.telegram import topic_message
@@ -381,6 +383,9 @@ class Handlers:
         edit: tuple[str, replies.Rows | None] | None = None
         try:
             note, alert, edit = await self._tap(update)
+        except Exception:
+            note, alert = replies.FRIENDLY_ERROR, True
+            raise  # to the guard: logged, the admins told
         finally:
             try:
                 await query.answer(note, show_alert=alert)

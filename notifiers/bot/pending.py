@@ -85,7 +85,12 @@ async def answer_pending(
     from notifiers.telegram.request import FetcherRequest
     from notifiers.telegram.sender import TelegramSender
 
-    sender = TelegramSender(token, api_url=api_url, request=FetcherRequest(fetcher))
+    sender = TelegramSender(
+        token,
+        api_url=api_url,
+        request=FetcherRequest(fetcher),
+        get_updates_request=FetcherRequest(fetcher),  # unused here; PTB would open a client
+    )
     answerer = await Answerer.open(
         BotDeps(settings, store, sender, _this_poll(report), fresh_polls=False, wake=wake)
     )
