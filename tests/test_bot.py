@@ -184,6 +184,10 @@ def test_in_a_group_only_its_admins_change_the_subscription(bot: Bot) -> None:
     member, admin = 55, 66
     bot.api.add_chat(GROUP, "supergroup")
     bot.api.set_member(GROUP, admin, "administrator")
+    bot.api.push_my_chat_member(GROUP, "member", old_status="left")  # the bot is added
+    bot.answer()
+    [hello] = bot.api.messages(GROUP)
+    assert hello.text == replies.ADDED_TO_GROUP
     [refused] = bot.say(GROUP, "/start", user_id=member)
     assert refused.text == replies.GROUP_ADMIN_ONLY and bot.subscriber(GROUP) is None
     [welcome] = bot.say(GROUP, "/start@jucip_watch_bot", user_id=admin)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from bot_helpers import CHAT
-from delivery_helpers import with_channels
+from delivery_helpers import ADMIN_CHAT, with_channels
 from poll_helpers import add_new_meti_release, check
 
 from replay import ReplayServer
@@ -85,6 +85,13 @@ def test_run_answers_start_then_alerts_that_subscriber_once_and_stops_on_sigterm
     wait_for(lambda: d.cycles("meti-ja") >= polled + 2, "two more polls")
     assert [m.text for m in telegram_api.messages(CHAT)][1:] == [alert.text]
     assert "telegram chat 4242 subscribed with /start" in d.log()
+    # An operator's /check polls now, through the same per-source locks as the schedule.
+    telegram_api.push_message(ADMIN_CHAT, "/check")
+    wait_for(lambda: len(telegram_api.messages(ADMIN_CHAT)) >= 2, "the /check answer")
+    first, outcome = (m.text for m in telegram_api.messages(ADMIN_CHAT)[:2])
+    assert first == "Polling the sources…"
+    assert outcome.startswith(f"Polled {len(SOURCES)} source(s): {len(SOURCES)} ok, 0 failed.")
+    assert len(telegram_api.messages(CHAT)) == 2  # still one alert
     assert_clean_stop(d)  # idle: between polls, the bot long polling
 
 
