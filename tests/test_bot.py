@@ -258,3 +258,13 @@ def test_a_failing_command_shows_a_friendly_line_and_alarms_the_admins_once(bot:
     [reply] = bot.say(CHAT, "/latest")
     assert "4th Ministerial Meeting" in reply.text
     assert admin_notes(bot)[-1].startswith("bot /latest: back to normal")
+
+
+def test_button_data_fits_telegrams_64_bytes_whatever_the_id() -> None:
+    long_id = "economic-security-and-resilient-supply-chains-of-critical-technologies"
+    data = replies.data("top", long_id)
+    assert len(data.encode()) <= 64 and long_id not in data
+    assert replies.parse_data(data, ["semiconductors", long_id]) == ("top", long_id)
+    assert replies.parse_data(data, ["semiconductors"]) is None  # an id no longer configured
+    assert replies.parse_data("top:semiconductors") == ("top", "semiconductors")
+    assert replies.parse_data("garbage") is None
