@@ -11,8 +11,12 @@
 5. bench_outbox.py: the same fan-out as 3 through the outbox (rows queued in one transaction,
    the dispatcher rendering, sending and recording each), and its overhead over the transport.
 6. bench_pdf.py (when present): PDF text extraction time per page and reading order.
-7. bench_daemon.py: the idle RSS of `run` with the bot running, after its first poll (target
+7. bench_limits.py: peak memory and time of `extract` on a 50 MB file and at the size cap, and of
+   `history`, `sources` and `compare` on an archive of 10,000 statements.
+8. bench_daemon.py: the idle RSS of `run` with the bot running, after its first poll (target
    60 MiB), and the import cost of the libraries behind it.
+
+bench/soak_crash.py (200 kills of `check`, a few minutes) is run on its own, not from here.
 
 Extra arguments are passed to bench_poll.py (e.g. `--cycles 20 --no-urlwatch`).
 Exit status: 0 when every benchmark ran (targets are reported, not enforced), else 1.
@@ -48,6 +52,7 @@ def main(argv: list[str]) -> int:
         (BENCH / "bench_report.py", []),
         (BENCH / "bench_outbox.py", []),
         (BENCH / "bench_pdf.py", []),
+        (BENCH / "bench_limits.py", []),
         (BENCH / "bench_daemon.py", []),
     ]
     failed = []

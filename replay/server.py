@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -83,8 +84,11 @@ class ReplayServer:
         self.root = root
         self.routes: dict[str, Route | Handler] = {}
         self.requests: list[RecordedRequest] = []
+        # Called with each request as it arrives, before it is answered (a crash test kills
+        # the client at its n-th request through it).
+        self.on_request: Callable[[RecordedRequest], None] | None = None
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, port), self._make_handler())
+        self._httpd = _Server((host, port), self._make_handler())
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -187,6 +191,8 @@ class ReplayServer:
                 )
                 with server._lock:
                     server.requests.append(req)
+                if server.on_request is not None:
+                    server.on_request(req)
                 found = server.lookup(self.path)
                 if found is None:
                     route = Route(status=404, body=b"<html><body>Not Found</body></html>")
@@ -228,6 +234,15 @@ class ReplayServer:
                     self.close_connection = True
 
         return _Handler
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that went away mid-request (killed by a crash test, timed out) is no
+        # error of the server's: no traceback on stderr for it.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 def _not_modified(req: RecordedRequest, route: Route) -> bool:

@@ -1,5 +1,6 @@
 """The database itself: opening, migrations, transactions, and rows mapped by column name.
 
+No secret reaches the file: the connection redacts every text parameter (`_RedactingConnection`).
 WAL mode so readers (`history`, `sources`) never block the writer; schema versioned by
 `PRAGMA user_version` with SQL migrations in state/migrations/; every multi-row change in one
 transaction, so a process killed at any point leaves either the old or the new state.
@@ -13,8 +14,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import date, datetime
@@ -23,12 +26,14 @@ from pathlib import Path
 from typing import Any, Generic, Self, TypeVar
 
 from watcher.dates import iso
+from watcher.secrets import redact
 
 __all__ = [
     "Database",
     "RowMap",
     "StoreError",
     "Tables",
+    "database_exists",
     "from_json",
     "iso",
     "to_date",
@@ -94,29 +99,80 @@ class RowMap(Generic[T]):
         return [self.load(r) for r in rows]
 
 
-def _readonly_snapshot(path: Path) -> sqlite3.Connection:
-    """A consistent in-memory copy of the database, taken without writing anything.
+def _clean(value: Any) -> Any:
+    return redact(value) if isinstance(value, str) else value
 
-    Readers (`history`, `sources`, `check --dry-run`) must not create SQLite's -wal/-shm side
-    files, and a dry run holds its store for a whole pass while another process may commit.
-    So: with no -wal file beside the real file, no writer is active and the file is opened
-    immutable; otherwise plain read-only (the side files exist already). Either way the content
-    is copied into memory at once and the file closed: the reader works on a snapshot (which a
-    dry run may write to: nothing reaches the file).
+
+class _RedactingConnection(sqlite3.Connection):
+    """A connection through which no secret reaches the file: every text parameter of every
+    statement passes the one redaction rule (watcher/secrets.py) first. Lookups are redacted
+    the same way, so a URL stored redacted is found again by its unredacted form."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        return super().execute(sql, _cleaned(parameters))
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> sqlite3.Cursor:
+        return super().executemany(sql, (_cleaned(p) for p in parameters))
+
+
+def _cleaned(parameters: Any) -> Any:
+    if isinstance(parameters, Mapping):
+        return {k: _clean(v) for k, v in parameters.items()}
+    return tuple(_clean(v) for v in parameters)
+
+
+def _connect(target: str | Path, **kwargs: Any) -> sqlite3.Connection:
+    return sqlite3.connect(target, isolation_level=None, factory=_RedactingConnection, **kwargs)
+
+
+def _reader(path: Path) -> sqlite3.Connection:
+    """A read-only connection to the database file in place, holding one snapshot for its life.
+
+    Readers (`history`, `sources`, `compare`) must neither copy the database (it grows without
+    bound) nor leave SQLite's -wal/-shm side files behind when no writer runs; and a writer may
+    start and commit while they read. So SQLite's own WAL protocol does the work, never
+    `immutable`: with a -wal beside the real file a writer is active (or died), and the reader
+    opens read-only through the side files it finds. With none, no connection is open: the reader
+    opens read-write, made read-only by `query_only`, because SQLite's last connection removes
+    the side files on close only if it could write (it has nothing to write back: the WAL it
+    created is empty unless a writer committed meanwhile). `BEGIN` plus a first read pins one
+    consistent snapshot until close.
     """
     from urllib.parse import quote
 
     real = path.resolve()  # SQLite keeps the -wal beside the real file, not beside a symlink
-    uri = f"file:{quote(str(real))}?mode=ro"
-    if not Path(str(real) + "-wal").exists():
-        uri += "&immutable=1"
-    source = sqlite3.connect(uri, uri=True, isolation_level=None)
+    mode = "ro" if Path(str(real) + "-wal").exists() else "rw"
+    conn = _connect(f"file:{quote(str(real))}?mode={mode}", uri=True)
     try:
-        snapshot = sqlite3.connect(":memory:", isolation_level=None)
-        source.backup(snapshot)
-    finally:
-        source.close()
-    return snapshot
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA query_only=ON")
+        conn.execute("BEGIN")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def database_exists(path: Path) -> bool:
+    """Whether the readers have a database at `path`: False when none was created yet (nothing
+    polled: an empty archive), StoreError when none can ever be there (the path is a
+    directory, lies under a file, or its folder cannot be written), so a broken path is an
+    error rather than an archive that looks empty."""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise StoreError(f"cannot use database {path}: it is a directory")
+        if path.exists():
+            return True
+        folder = next(p for p in path.absolute().parents if p.exists())
+    except OSError as exc:
+        raise StoreError(f"cannot use database {path}: {exc.strerror or exc}") from None
+    if not folder.is_dir():
+        raise StoreError(f"cannot use database {path}: {folder} is not a directory")
+    if not writable(path):
+        raise StoreError(unwritable("the database", path, "permission denied"))
+    return False
 
 
 def writable(path: Path) -> bool:
@@ -193,25 +249,27 @@ class Database(Tables):
         conn.row_factory = sqlite3.Row
         self.conn = conn
         self.path = path
+        self._scratch: Path | None = None  # a throwaway copy's folder, removed on close
 
     # -- opening --------------------------------------------------------------------------------
     @classmethod
     def open(cls, path: Path, *, readonly: bool = False) -> Self:
         """Open (creating and migrating if needed) the database at `path`.
 
-        `readonly` gives an in-memory snapshot of an existing database (see `_readonly_snapshot`).
+        `readonly` reads an existing database in place, as one snapshot (see `_reader`).
         """
         path = Path(path)
+        conn: sqlite3.Connection | None = None
         try:
             if readonly:
                 if not path.exists():
                     raise StoreError(
                         f"no database at {path} yet: run `jucip-watch check` first to create it"
                     )
-                conn = _readonly_snapshot(path)
+                conn = _reader(path)
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+                conn = _connect(path, timeout=30)
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -222,30 +280,58 @@ class Database(Tables):
             else:
                 store._check_version(readonly=True)
             return store
-        except sqlite3.DatabaseError as exc:
-            if not readonly and not writable(path):
-                raise StoreError(unwritable("the database", path, str(exc))) from None
-            raise StoreError(f"cannot use database {path}: {exc}") from None
-        except OSError as exc:
-            raise StoreError(unwritable("the database", path, exc.strerror or str(exc))) from None
+        except BaseException as exc:
+            if conn is not None:
+                conn.close()  # a reader's snapshot would hold the file for the next writer
+            if isinstance(exc, sqlite3.DatabaseError):
+                if not readonly and not writable(path):
+                    raise StoreError(unwritable("the database", path, str(exc))) from None
+                raise StoreError(f"cannot use database {path}: {exc}") from None
+            if isinstance(exc, OSError):
+                reason = exc.strerror or str(exc)
+                raise StoreError(unwritable("the database", path, reason)) from None
+            raise
 
     @classmethod
     def in_memory(cls) -> Self:
         """An empty, migrated store that vanishes on close (a dry run with no database yet)."""
-        conn = sqlite3.connect(":memory:", isolation_level=None)
+        conn = _connect(":memory:")
         store = cls(conn, MEMORY)
         store._migrate()
         return store
 
     @classmethod
     def throwaway(cls, path: Path) -> Self:
-        """A writable copy of the database at `path` (or an empty store when there is none)
-        that lives in memory only: `check --dry-run` runs the real poll against it, and neither
-        the file nor its directory is touched."""
-        return cls.open(path, readonly=True) if Path(path).exists() else cls.in_memory()
+        """A writable copy of the database at `path` (or an empty store when there is none):
+        `check --dry-run` runs the real poll against it, and the real file is never written.
+
+        The copy is a file in a temporary folder, removed on close: an archive grows without
+        bound, so it is not held in memory. It is taken through a reader, so a writer that
+        commits meanwhile is safe.
+        """
+        if not Path(path).exists():
+            return cls.in_memory()
+        scratch = Path(tempfile.mkdtemp(prefix="jucip-watch-dry-run-"))
+        try:
+            copy = scratch / "copy.sqlite3"
+            with cls.open(path, readonly=True) as source:
+                target = sqlite3.connect(copy)
+                try:
+                    source.conn.backup(target)
+                finally:
+                    target.close()
+            store = cls.open(copy)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        store.path, store._scratch = Path(path), scratch
+        return store
 
     def close(self) -> None:
         self.conn.close()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
 
     def __enter__(self) -> Self:
         return self

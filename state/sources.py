@@ -65,6 +65,19 @@ class ItemRow:
     last_error: str | None
     last_attempt_at: datetime | None
     first_seen_at: datetime
+    body: str | None  # the full text the listing carried (HTML), until the item is judged
+
+    def listing_item(self, lang: str) -> ListingItem:
+        """The item as its listing showed it, for a pass whose listing did not list it again
+        (answered 304, or the item scrolled off)."""
+        return ListingItem(
+            url=self.url,
+            key=self.key,
+            title=self.title,
+            date=self.item_date,
+            lang=lang,
+            body_html=self.body,
+        )
 
 
 _SOURCES = RowMap(
@@ -175,11 +188,24 @@ class SourceTables(Tables):
     def add_pending(
         self, source: str, items: Iterable[ListingItem], *, baseline: bool, now: datetime
     ) -> None:
+        """Record new listing items as pending, with the body the listing carried; an item
+        already known keeps its row, except that a pending one without a body gains it."""
         self.conn.executemany(
-            "INSERT OR IGNORE INTO items (source, key, url, title, item_date, state, baseline, "
-            "first_seen_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+            "INSERT INTO items (source, key, url, title, item_date, state, baseline, "
+            "first_seen_at, body) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?) "
+            "ON CONFLICT (source, key) DO UPDATE SET body = excluded.body "
+            "WHERE items.state = 'pending' AND items.body IS NULL",
             [
-                (source, it.key, it.url, it.title, iso(it.date), int(baseline), iso(now))
+                (
+                    source,
+                    it.key,
+                    it.url,
+                    it.title,
+                    iso(it.date),
+                    int(baseline),
+                    iso(now),
+                    it.body_html,
+                )
                 for it in items
             ],
         )
@@ -202,7 +228,7 @@ class SourceTables(Tables):
 
     def finish_item(self, source: str, key: str, relevance: str) -> None:
         self.conn.execute(
-            "UPDATE items SET state = 'done', relevance = ?, last_error = NULL "
+            "UPDATE items SET state = 'done', relevance = ?, last_error = NULL, body = NULL "
             "WHERE source = ? AND key = ?",
             (relevance, source, key),
         )

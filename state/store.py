@@ -8,7 +8,7 @@ delivery rows and the admins' alarms (state/outbox.py). Import the row types fro
 
 from __future__ import annotations
 
-from state.db import Database, StoreError
+from state.db import Database, StoreError, database_exists
 from state.events import DocumentRow, EventRow, EventTables
 from state.outbox import AlarmRow, AlertRow, DeliveryRow, OutboxTables, Recipient
 from state.sources import ItemRow, PollRecord, SourceState, SourceTables
@@ -27,6 +27,7 @@ __all__ = [
     "Store",
     "StoreError",
     "SubscriberRow",
+    "database_exists",
 ]
 
 

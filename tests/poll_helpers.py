@@ -1,9 +1,12 @@
-"""What the poll tests share: running `check --json`, a METI-only config, paths of the recorded
-METI pages, and reading the store through its API."""
+"""What the poll tests share: running `check --json` (in process) and any command (as a
+process), a METI-only config, paths of the recorded METI pages, and reading the store through
+its API."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ from state import Store
 from watcher.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).resolve().parent.parent
 METI_LISTING = "/press/category_02.html"
 METI_JUCIP = "/press/2023/05/20230526001/20230526001.html"
 NEW_RELEASE = "/press/2024/04/20240411001.html"
@@ -28,6 +32,17 @@ def check(config: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple
     """`jucip-watch check --json` in process: (exit code, the parsed report)."""
     code = main(["--config", str(config), "check", "--json", *args])
     return code, json.loads(capsys.readouterr().out)
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`jucip-watch ARGS` as its own process, from the project's folder."""
+    return subprocess.run(
+        [sys.executable, "-m", "watcher", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
 
 
 def meti_only(tmp_path: Path, sites: dict[str, ReplayServer]) -> Path:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from poll_helpers import run_cli
 
 from replay import ReplayServer
 from state import WriterLock
@@ -22,16 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def seed(prefix: str) -> str:
     return str(next(SEEDS.glob(f"{prefix}_*.txt")))
-
-
-def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "watcher", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-    )
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ detection, extraction, event grouping and comparison happen the same way for eac
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -31,11 +31,32 @@ if TYPE_CHECKING:
 # listing answers 304 Not Modified never loads them.
 
 
+# A statement runs to a few pages (the longest JUCIP or EPCC text is about 30,000 characters).
+# Past this a text is not one release's statement (a dump, a concatenation, hostile input): it
+# is analysed on its leading part, with a note, so the time and memory it costs stay bounded.
+MAX_STATEMENT_CHARS = 200_000
+
+
+def leading_part(doc: Document, limit: int = MAX_STATEMENT_CHARS) -> tuple[Document, str | None]:
+    """`doc` with its text cut to `limit` characters (at a line break when one is near), and the
+    note saying so; `doc` itself and None when it is within the limit."""
+    if len(doc.text) <= limit:
+        return doc, None
+    cut = doc.text.rfind("\n", 0, limit)
+    text = doc.text[: cut if cut > limit // 2 else limit]
+    note = (
+        f"the text has {len(doc.text):,} characters, more than a statement has; only the "
+        f"first {len(text):,} were analysed"
+    )
+    return replace(doc, text=text), note
+
+
 @dataclass(frozen=True, slots=True)
 class Judgement:
     detection: Detection
     # Every page with text has one; a judgement made without analysis (a test's) may not.
     statement: Statement | None
+    note: str | None = None  # what the reader should know (the text was cut, see leading_part)
 
     @property
     def relevant(self) -> bool:
@@ -89,10 +110,11 @@ class Analyzer:
         attachment of a release of that series as a document of its meeting."""
         from watcher.analysis.extract import judge
 
+        doc, note = leading_part(doc)
         detection, statement = judge(
             doc, taxonomy=self.taxonomy, catalog=self.catalog, series=series, part_of=part_of
         )
-        return Judgement(detection, statement)
+        return Judgement(detection, statement, note)
 
 
 def content_hash(text: str) -> str:

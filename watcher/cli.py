@@ -5,6 +5,7 @@ watcher/commands/, exit codes and `UserError` in watcher/errors.py.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 
@@ -17,6 +18,17 @@ class _Parser(argparse.ArgumentParser):
         # argparse exits 2 by default; the contract says usage errors exit 1.
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _seconds(text: str) -> float:
+    """A wait in seconds: finite and not negative (`nan` would wait forever)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite, non-negative number")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument(
         "--wait",
-        type=float,
+        type=_seconds,
         default=30.0,
         metavar="SECONDS",
         help="how long to wait for another instance's lock (default 30)",
@@ -166,8 +178,17 @@ def _delivery_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
 
 def main(argv: Sequence[str] | None = None) -> int:
     from watcher import lean_imports
+    from watcher.secrets import install_log_redaction, redacted_output
 
     lean_imports.install()  # before any library is imported: see its docstring
+    # Whatever leaves the process goes through the one redaction rule: log records, and
+    # stdout/stderr (reports, error lines, tracebacks) for the whole command.
+    install_log_redaction()
+    with redacted_output():
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.verbose, args.log_format)
 
@@ -175,9 +196,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from state import LockHeld, StoreError
     from watcher.config import ConfigError, load_settings
+    from watcher.secrets import remember_configured
 
+    database = None
     try:
         settings = load_settings(args.config)
+        database = settings.storage.database
+        remember_configured(settings)
         from watcher import commands
 
         return commands.dispatch(args, settings)
@@ -185,8 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"jucip-watch: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except sqlite3.Error as exc:
-        # A database damaged after it opened (a bad sector, a foreign writer).
-        print(f"jucip-watch: database problem: {exc}", file=sys.stderr)
+        # A database damaged after it opened (a bad sector, a foreign writer), or one that
+        # turned read-only under us: say which file.
+        print(f"jucip-watch: database problem with {database}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except LockHeld as exc:
         print(f"jucip-watch: {exc}", file=sys.stderr)
@@ -196,3 +222,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except Exception:
+        # A bug, not a user mistake: the traceback is for the bug report. Printed here, while
+        # stderr still redacts, with the exit status the interpreter would give.
+        import traceback
+
+        traceback.print_exc()
+        return EXIT_USAGE

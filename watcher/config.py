@@ -21,7 +21,7 @@ import msgspec
 from msgspec.structs import force_setattr, replace
 
 from watcher import sources
-from watcher.config_base import Seconds, SourceSettings, dec_hook
+from watcher.config_base import Seconds, SourceSettings, dec_hook, walk_settings
 from watcher.config_base import Strict as _Strict
 from watcher.config_base import parse_duration as parse_duration  # part of this module's API
 from watcher.config_channels import (
@@ -33,6 +33,7 @@ from watcher.config_channels import (
     admin_addresses,
     resolve_channels,
 )
+from watcher.urls import check_url
 
 DEFAULT_USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -65,6 +66,9 @@ class FetchConfig(_Strict):
 class ScheduleConfig(_Strict):
     interval: Seconds = Seconds(1800.0)
     jitter: Seconds = Seconds(120.0)
+    # How long one source's pass may take (listing and release pages); what is left waits for
+    # the next pass. 0: no limit.
+    pass_deadline: Seconds = Seconds(600.0)
 
 
 # A source is one of the kinds the adapter modules declare (watcher/sources/), told apart by
@@ -126,6 +130,13 @@ class Settings(_Strict):
     def __post_init__(self) -> None:
         if self.sources is None:
             force_setattr(self, "sources", [source_from_dict(s) for s in default_sources()])
+        # Every URL any table holds (a source's url, an API endpoint a later table adds).
+        for where, key, value in walk_settings(self):
+            if (key == "url" or key.endswith("_url")) and isinstance(value, str) and value:
+                try:
+                    check_url(value)
+                except ValueError as exc:
+                    raise ValueError(f"{where}: {exc}") from None
         seen: set[str] = set()
         for s in self.sources or ():
             if s.name in seen:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
 import msgspec
 from msgspec.structs import force_setattr
+
+from watcher.urls import check_url
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$")
 _UNIT = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -85,9 +88,25 @@ class SourceSettings(Strict, tag_field="kind"):
         return str(self.__struct_config__.tag)
 
     def __post_init__(self) -> None:
-        if self.url and not re.match(r"^https?://[^/\s]+", self.url):
-            raise ValueError(f"{self.url!r} is not an http(s) URL")
+        if self.url:
+            check_url(self.url)
         if not self.url:
             if not self.default_url:
                 raise ValueError(f"a source of kind {self.kind!r} needs a url")
             force_setattr(self, "url", self.default_url)
+
+
+def walk_settings(node: Any, path: str = "") -> Iterator[tuple[str, str, Any]]:
+    """(path, key, value) of every key in a settings tree, tables and lists of tables included
+    (e.g. ("sources[0].api_key_env", "api_key_env", "COMMERCE_API_KEY")): how rules that go by
+    a key's name (every `*_env` names a secret, every `*url` is a URL) reach keys that tables
+    added later declare."""
+    if isinstance(node, list | tuple):
+        for i, item in enumerate(node):
+            yield from walk_settings(item, f"{path}[{i}]")
+        return
+    for key in getattr(node, "__struct_fields__", ()):
+        value = getattr(node, key, None)
+        where = f"{path}.{key}" if path else key
+        yield where, key, value
+        yield from walk_settings(value, where)

@@ -175,9 +175,12 @@ def print_sources(
             )
 
 
-def print_history(docs: Sequence[DocumentRow]) -> None:
+def print_history(docs: Sequence[DocumentRow], *, series: str | None = None) -> None:
     from rich.table import Table
 
+    if not docs and series:
+        _console().print(f"No archived release of series {_esc(series)} yet.")
+        return
     if not docs:
         _console().print("The archive is empty: run `jucip-watch check` first.")
         return

@@ -537,8 +537,9 @@ def _classify(
     headers = response.headers
     if code in REDIRECT_CODES and "location" in headers:
         try:
-            return _Redirect(code, response.url.join(headers["location"]))
-        except httpx.InvalidURL:
+            # Checked as any URL we fetch: a port past 65535 would fail deep in the stack.
+            return _Redirect(code, parse_url(str(response.url.join(headers["location"]))))
+        except (httpx.InvalidURL, ValueError):
             message = f"HTTP {code} with a bad Location header"
             return _Outcome(_result(url, final, SourceStatus.ERROR, message, http_status=code))
     if code == 304:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 import httpx
 
 from watcher.models import SourceStatus
+from watcher.urls import check_url
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
@@ -90,15 +91,13 @@ def host_key(url: httpx.URL) -> str:
 
 
 def parse_url(url: str) -> httpx.URL:
-    """`url` as an absolute http(s) URL with a host; ValueError says what is wrong."""
+    """`url` as an absolute http(s) URL with a usable host and port (watcher/urls.py);
+    ValueError says what is wrong."""
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError) as exc:
         raise ValueError(str(exc)) from None
-    if parsed.scheme not in DEFAULT_PORTS:
-        raise ValueError(f"{url!r} is not an http(s) URL")
-    if not parsed.host:
-        raise ValueError(f"{url!r} has no host")
+    check_url(str(parsed))
     return parsed
 
 

@@ -34,22 +34,36 @@ class _Lexicon:
     ja: dict[str, str]
     ja_chain: re.Pattern[str]
     en_any: re.Pattern[str]
+    offices_en: dict[str, str]
+    offices_en_any: re.Pattern[str] | None
+    offices_ja: dict[str, str]
 
 
 @cache
 def _lexicon() -> _Lexicon:
     en: dict[str, str] = {}
     ja: dict[str, str] = {}
+    offices_en: dict[str, str] = {}
+    offices_ja: dict[str, str] = {}
     for c in load_toml("countries.toml")["countries"]:
         en.update({fold(name): c["id"] for name in c["en"]})
         ja.update({fold(name): c["id"] for name in c["ja"]})
+        offices_en.update({fold(name): c["id"] for name in c.get("offices_en", [])})
+        offices_ja.update({fold(name): c["id"] for name in c.get("offices_ja", [])})
     names = "|".join(re.escape(n) for n in sorted(ja, key=len, reverse=True))
     words = "|".join(re.escape(n) for n in sorted(en, key=len, reverse=True))
+    offices = "|".join(re.escape(n) for n in sorted(offices_en, key=len, reverse=True))
     return _Lexicon(
         en=en,
         ja=ja,
         ja_chain=re.compile(rf"(?:(?:{names})・?){{2,}}$"),
         en_any=re.compile(rf"(?<![\w.])(?:{words})(?![\w])"),
+        # "Secretary of State for Business" is another country's office than "Secretary of State".
+        offices_en=offices_en,
+        offices_en_any=re.compile(rf"(?<![\w.])(?:{offices})(?![\w])(?! for\b)")
+        if offices_en
+        else None,
+        offices_ja=offices_ja,
     )
 
 
@@ -109,10 +123,26 @@ def parties_after(folded: str, end: int) -> frozenset[str] | None:
 
 
 def countries_named(folded: str) -> set[str]:
-    """Every country the text names in full ("Japan", "the United States", "米国", "日米")."""
+    """Every country the text names in full ("Japan", "the United States", "米国", "日米") or
+    through an office only it has ("Secretary of Commerce", "経済産業大臣")."""
     lex = _lexicon()
     out = {lex.en[m.group()] for m in lex.en_any.finditer(folded)}
     out.update(lex.ja[n] for n in lex.ja if len(n) > 1 and n in folded)
     if re.search(r"日・?米|米・?日", folded):
         out.update((US, JAPAN))
+    if lex.offices_en_any is not None:
+        out.update(lex.offices_en[m.group()] for m in lex.offices_en_any.finditer(folded))
+    out.update(country for office, country in lex.offices_ja.items() if office in folded)
     return out
+
+
+# The parties of a dialogue are named where a release introduces it: its title and its lead.
+LEAD_BLOCKS = 3
+LEAD_CHARS = 1000
+
+
+def countries_introduced(folded: str) -> set[str]:
+    """The countries a release names in its title and lead (the first paragraphs), else in the
+    whole text: a question about a third country further down does not make it a party."""
+    lead = "\n\n".join(folded.split("\n\n")[:LEAD_BLOCKS])[:LEAD_CHARS]
+    return countries_named(lead) or countries_named(folded)

@@ -1,9 +1,10 @@
 """One poll of one source: listing -> new items -> release pages -> judge -> archive.
 
-The order of writes is what makes a crash harmless: new listing items are recorded as pending
-together with the listing's validators; each item is then judged and archived in its own
-transaction. A failed fetch writes nothing but the source's health, so nothing is marked seen that
-was not judged, and a restart resumes with the pending items.
+The order of writes is what makes a crash harmless: new listing items are recorded as pending,
+with whatever body the listing carried, together with the listing's validators; each item is
+then judged and archived in its own transaction. A failed fetch writes nothing but the source's
+health, so nothing is marked seen that was not judged, and a restart resumes with the pending
+items.
 
 A release page that keeps failing is never dropped quietly: watcher/policy.py says when it is
 retried, reported and given up on, and when a failing source is paused or a quiet one stale. A
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -38,6 +40,9 @@ log = logging.getLogger("watcher.pipeline")
 
 # Failures that say "the host refuses us now": stop the pass, pause, count no attempt.
 _REFUSALS = (SourceStatus.BLOCKED, SourceStatus.RATE_LIMITED)
+# Release-page failures that stop the source's pass and count as a failed poll (a timeout
+# also costs the page that timed out an attempt).
+_STOPPERS = (*_REFUSALS, SourceStatus.TIMEOUT)
 
 # progress(source name, done, total) for release pages; SOURCES_PROGRESS for whole sources.
 Progress = Callable[[str, int, int], None]
@@ -79,6 +84,8 @@ class SourceReport:
     # Not polled: the source is paused (Retry-After or backoff) until a later time.
     paused: bool = False
     releases: list[ReleaseReport] = field(default_factory=list)
+    # What went through but deserves a look (a page decoded with replacement characters).
+    warnings: list[str] = field(default_factory=list)
 
     def fail(self, status: SourceStatus, error: str, retry_after: float | None = None) -> None:
         # Every message may quote a URL; a source URL may carry an API key.
@@ -90,7 +97,20 @@ class SourceReport:
             "status": self.status.value,
             "items": self.items,
             "error": self.error,
+            "warnings": self.warnings,
         }
+
+    def warn_if_lossy(self, result: FetchResult, what: str) -> None:
+        """A page whose bytes were not valid in its encoding is used (most of it reads fine),
+        but never silently: the archived text holds U+FFFD where bytes were lost."""
+        if not result.lossy:
+            return
+        line = redact(
+            f"{what} {result.final_url} is not valid {result.encoding}: undecodable bytes were "
+            "replaced (U+FFFD) in the text used"
+        )
+        self.warnings.append(line)
+        log.warning("source %s: %s", self.name, line)
 
 
 def _failed(
@@ -189,12 +209,25 @@ class Poller:
             return report
         adapter = adapter_for(cfg)
         self.store.ensure_source(cfg.name, cfg.kind, cfg.url)
+        report = SourceReport(cfg.name, SourceStatus.OK)  # replaced once the listing is read
+        listed = not_modified = False
         try:
-            report, items, not_modified = await self._poll_listing(cfg, adapter, state, now)
-            if report.status.failed:
-                self._record_failure(cfg, state, report, now, listing_ok=False, items=None)
-                return report
-            report.new_items = await self._process_items(cfg, adapter, items, report)
+            # A host that stops answering must not hold the pass (and the writer lock) for
+            # long: past the deadline the pass stops where it is, and what is pending waits.
+            async with asyncio.timeout(self.settings.schedule.pass_deadline or None):
+                report, items, not_modified = await self._poll_listing(cfg, adapter, state, now)
+                if report.status.failed:
+                    self._record_failure(cfg, state, report, now, listing_ok=False, items=None)
+                    return report
+                listed = True
+                await self._process_items(cfg, adapter, items, report)
+        except TimeoutError:
+            self._deadline_reached(cfg, report, listed)
+            items_count = report.items if listed and not not_modified else None
+            self._record_failure(cfg, state, report, now, listing_ok=listed, items=items_count)
+            return report
+        except sqlite3.Error:
+            raise  # the database failed, not this source: every source would; the caller says
         except Exception as exc:  # an adapter bug must not take the other sources down
             log.error(
                 "source %s: unexpected failure: %s",
@@ -205,7 +238,7 @@ class Poller:
             report = _failed(cfg.name, SourceStatus.ERROR, f"internal error: {exc}")
             self._record_failure(cfg, state, report, now, listing_ok=False, items=None)
             return report
-        if report.status in _REFUSALS:
+        if report.status in _STOPPERS:
             self._record_failure(
                 cfg,
                 state,
@@ -219,6 +252,19 @@ class Poller:
         self._finish(cfg, state, report, now, newest, not_modified)
         return report
 
+    def _deadline_reached(self, cfg: SourceConfig, report: SourceReport, listed: bool) -> None:
+        deadline = f"pass deadline ({self.settings.schedule.pass_deadline:g} s) reached"
+        if not listed:
+            report.fail(SourceStatus.TIMEOUT, f"{deadline} while reading the listing")
+            return
+        waiting = len(self._due(cfg.name))
+        report.fail(
+            SourceStatus.TIMEOUT,
+            f"{deadline} after {report.new_items} release page(s); "
+            f"{waiting} wait for the next pass",
+        )
+        log.warning("source %s: %s", cfg.name, report.error)
+
     def _validator_key(self, url: str) -> str:
         # Stored under the redacted URL: no API key in the database, and the validators
         # survive a change of key.
@@ -231,6 +277,7 @@ class Poller:
         items: list[ListingItem] = []
         spacing = self.settings.spacing_of(cfg)
         fetched: list[tuple[str, FetchResult]] = []
+        report = SourceReport(cfg.name, SourceStatus.OK)
         for page, url in enumerate(adapter.listing_urls()):
             etag, last_modified = self.store.validators(self._validator_key(url))
             result = await self.fetcher.get(
@@ -251,6 +298,7 @@ class Poller:
             if not page_items:
                 message = f"listing {result.final_url} parsed to zero items"
                 return _failed(cfg.name, SourceStatus.LAYOUT_CHANGED, message), [], False
+            report.warn_if_lossy(result, "listing")
             items.extend(page_items)
             fetched.append((url, result))
 
@@ -259,16 +307,17 @@ class Poller:
         for it in items:
             unique.setdefault(it.key, it)
         items = list(unique.values())
-        known = self.store.known_keys(cfg.name, [i.key for i in items])
         baseline = self.baseline and not (state and state.baseline_done)
+        # The items and what the listing carried of them (an API body, a feed's full text) are
+        # safe before the validators say "seen": a crash then costs nothing, even when the
+        # next poll is answered 304.
         with self.store.transaction():
-            self.store.add_pending(
-                cfg.name, [i for i in items if i.key not in known], baseline=baseline, now=now
-            )
+            self.store.add_pending(cfg.name, items, baseline=baseline, now=now)
             for url, result in fetched:
                 v = result.validators
                 self.store.set_validators(self._validator_key(url), v.etag, v.last_modified, now)
-        return SourceReport(cfg.name, SourceStatus.OK, items=len(items)), items, False
+        report.items = len(items)
+        return report, items, False
 
     def _due(self, source: str) -> list[ItemRow]:
         now = self.clock()
@@ -288,7 +337,7 @@ class Poller:
             self.store.add_pending(cfg.name, fresh, baseline=True, now=self.clock())
         report = SourceReport(cfg.name, SourceStatus.OK, items=len(items))
         keys = {i.key for i in items}
-        report.new_items = await self._process_items(cfg, adapter, items, report, only=keys)
+        await self._process_items(cfg, adapter, items, report, only=keys)
         return report
 
     async def _process_items(
@@ -299,27 +348,20 @@ class Poller:
         report: SourceReport,
         *,
         only: set[str] | None = None,
-    ) -> int:
-        """Judge every pending item that is due (of the keys `only`, when given); returns how
-        many were judged in this pass."""
+    ) -> None:
+        """Judge every pending item that is due (of the keys `only`, when given), counting them
+        in `report.new_items`."""
         by_key = {i.key: i for i in listed}
         todo = [i for i in self._due(cfg.name) if only is None or i.key in only]
         failures: dict[str, str] = {}  # url -> the line to report
-        done = 0
         for n, pending in enumerate(todo, 1):
             if self.progress:
                 self.progress(cfg.name, n, len(todo))
-            item = by_key.get(pending.key) or ListingItem(
-                url=pending.url,
-                key=pending.key,
-                title=pending.title,
-                date=pending.item_date,
-                lang=adapter.lang,
-            )
-            doc, failed = await self._document(cfg, adapter, item)
+            item = by_key.get(pending.key) or pending.listing_item(adapter.lang)
+            doc, failed = await self._document(cfg, adapter, item, report)
             if doc is not None:
                 await self._judge_and_store(cfg, item, doc, pending.baseline, report)
-                done += 1
+                report.new_items += 1
                 continue
             assert failed is not None
             if failed.status in _REFUSALS:
@@ -327,14 +369,19 @@ class Poller:
                 report.fail(
                     failed.status, f"release page {item.url}: {failed.error}", failed.retry_after
                 )
-                return done
+                return
+            line = self._count_failure(cfg, pending, failed.error or failed.status.value)
+            if failed.status is SourceStatus.TIMEOUT:
+                # A host that stopped answering costs a timeout per page: the rest wait for
+                # the next pass (still pending, no attempt counted) instead of holding this one.
+                waiting = len(todo) - n
+                more = f"; {waiting} more release page(s) wait for the next pass" if waiting else ""
+                report.fail(SourceStatus.TIMEOUT, f"release page {line}{more}")
+                return
             if failed.status is SourceStatus.LAYOUT_CHANGED:
                 report.status = SourceStatus.LAYOUT_CHANGED
-            failures[item.url] = self._count_failure(
-                cfg, pending, failed.error or failed.status.value
-            )
+            failures[item.url] = line
         self._report_failures(cfg, report, failures)
-        return done
 
     def _count_failure(self, cfg: SourceConfig, item: ItemRow, error: str) -> str:
         """Record one failed attempt at a release page; returns the line to report."""
@@ -382,7 +429,7 @@ class Poller:
         report.fail(status, f"{len(lines)} release page(s) failed: {lines[0]}{more}")
 
     async def _document(
-        self, cfg: SourceConfig, adapter: Adapter, item: ListingItem
+        self, cfg: SourceConfig, adapter: Adapter, item: ListingItem, report: SourceReport
     ) -> tuple[Document | None, FetchResult | _LayoutFailure | None]:
         """The item's document, or (None, what failed)."""
         if item.body_html is not None:
@@ -393,6 +440,7 @@ class Poller:
         result = await self.fetcher.get(item.url, spacing=self.settings.spacing_of(cfg))
         if not result.ok:
             return None, result
+        report.warn_if_lossy(result, "release page")
         try:
             return adapter.parse_detail(result.text or "", item), None
         except LayoutChanged as exc:
@@ -407,6 +455,9 @@ class Poller:
         report: SourceReport,
     ) -> None:
         judgement: Judgement = self.archive.analyzer.judge(doc)
+        if judgement.note:
+            report.warnings.append(f"{doc.url}: {judgement.note}")
+            log.warning("source %s: %s: %s", cfg.name, doc.url, judgement.note)
         relevance = judgement.detection.relevance.value
         # The same release through a second source (the Commerce API and the Commerce
         # listing) or a second page is not news twice.
@@ -526,6 +577,9 @@ class Poller:
         pause = self.policy.pause_until(
             failures, self.settings.interval_of(cfg), report.retry_after, now
         )
+        capped = self.policy.pause_capped(report.retry_after, now)
+        if capped:
+            report.error = f"{report.error}; {capped}" if report.error else capped
         record = PollRecord(
             status=report.status.value,
             error=report.error,

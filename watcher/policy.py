@@ -9,7 +9,8 @@ values computed here; `Poller` asks here what they mean, and `sources` shows the
   `give_up_after` since it was first seen.
 - One failed poll of a source is weather; from the second consecutive failure the source is
   paused, the pause doubling with each failure up to `max_backoff`. A Retry-After longer than
-  the fetcher waits for pauses it at least that long.
+  the fetcher waits for pauses it at least that long, but never past `max_pause` (a server
+  asking for a pause until 2099 gets a day), and the source's error says so.
 - A source is stale when its newest item is older than its `stale_after`, or, when its items
   carry no dates, when nothing new has appeared for that long.
 
@@ -63,6 +64,9 @@ class Policy:
     # Consecutive failed polls before a source is paused ("one failure is weather").
     pause_from_failures: int = 2
     max_backoff: timedelta = timedelta(hours=6)
+    # The longest pause a Retry-After gets: past it the server is broken or hostile, and a
+    # source paused for years would look healthy while watching nothing.
+    max_pause: timedelta = timedelta(days=1)
 
     # -- release pages (listing items) ---------------------------------------------------------
     def item_due(self, item: ItemHistory, now: datetime) -> bool:
@@ -99,9 +103,19 @@ class Policy:
         if failures >= self.pause_from_failures:
             pause = now + self.backoff(failures - 1, interval)
         if retry_after:
-            until = now + timedelta(seconds=retry_after)
+            until = now + min(timedelta(seconds=retry_after), self.max_pause)
             pause = max(pause, until) if pause else until
         return pause
+
+    def pause_capped(self, retry_after: float | None, now: datetime) -> str | None:
+        """What to tell when a Retry-After asked for more than `max_pause`, else None."""
+        if not retry_after or retry_after <= self.max_pause.total_seconds():
+            return None
+        asked = now + timedelta(seconds=min(retry_after, 1e10))
+        return (
+            f"Retry-After asked for a pause until {asked:%Y-%m-%d %H:%M} UTC; "
+            f"paused for {self.max_pause.total_seconds() / 3600:g} hours instead"
+        )
 
     def backoff(self, failures: int, interval: float) -> timedelta:
         return min(timedelta(seconds=interval * 2 ** min(failures, 8)), self.max_backoff)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sqlite3
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from state import Store
 from watcher.alerts import Alerts
 from watcher.config import Settings, SourceConfig
 from watcher.fetch import Fetcher
+from watcher.models import SourceStatus
 from watcher.pipeline import CheckReport, Poller, SourceReport
 
 log = logging.getLogger("watcher.scheduler")
@@ -42,7 +44,7 @@ class Polls:
         self.wake = wake
         self._locks: dict[str, asyncio.Lock] = {}
 
-    async def one(self, cfg: SourceConfig) -> SourceReport:
+    async def one(self, cfg: SourceConfig) -> SourceReport | None:
         async with self._locks.setdefault(cfg.name, asyncio.Lock()):
             report = await _poll_one(self.poller, cfg)
         if self.poller.store.due_deliveries(self.poller.clock(), limit=1):
@@ -51,12 +53,28 @@ class Polls:
 
     async def all(self) -> CheckReport:
         sources = [s for s in self.poller.settings.all_sources() if s.enabled]
-        return CheckReport(list(await asyncio.gather(*(self.one(s) for s in sources))))
+        reports = await asyncio.gather(*(self.one(s) for s in sources))
+        return CheckReport([r for r in reports if r is not None])
 
 
-async def _poll_one(poller: Poller, cfg: SourceConfig) -> SourceReport:
+async def _poll_one(poller: Poller, cfg: SourceConfig) -> SourceReport | None:
+    """One poll and its log line; None when it was cancelled (the daemon stops)."""
     started = time.monotonic()
-    report = await poller.poll(cfg)
+    try:
+        report = await poller.poll(cfg)
+    except asyncio.CancelledError:
+        # Stopping (SIGTERM, Ctrl-C) mid-poll. Harmless: every item is judged and stored in
+        # its own transaction, and what is pending resumes on the next start. One line, not
+        # the traceback APScheduler would log for a job that raised; the task ends here.
+        log.info(
+            "source=%s poll cancelled: stopping; pending items resume on the next start", cfg.name
+        )
+        return None
+    except sqlite3.Error as exc:
+        log.error(
+            "source=%s poll failed: database problem with %s: %s", cfg.name, poller.store.path, exc
+        )
+        return SourceReport(cfg.name, SourceStatus.ERROR, error=f"database problem: {exc}")
     # Source-health alarms are queued for the admins; the dispatcher sends them.
     Alerts(poller.store, poller.settings).observe_health(poller.clock())
     if report.paused:

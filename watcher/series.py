@@ -119,11 +119,11 @@ class SeriesCatalog:
         return sorted(own, key=lambda o: o.start)
 
     def _parties_fit(self, sid: str, folded_text: str) -> bool:
-        """The countries a text names leave the series' parties as the dialogue's: both are
-        named, or no other country is."""
-        from watcher.parties import countries_named
+        """The countries a text introduces the dialogue with (its title and lead, else anywhere)
+        leave the series' parties as the dialogue's: both are named, or no other country is."""
+        from watcher.parties import countries_introduced
 
-        named, parties = countries_named(folded_text), self._parties[sid]
+        named, parties = countries_introduced(folded_text), self._parties[sid]
         return parties <= named or named <= parties
 
     def counts_folded(self, folded_text: str) -> dict[str, int]:

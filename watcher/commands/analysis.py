@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
+import stat
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from state import Store, WriterLock
+from state import Store, WriterLock, database_exists
 from watcher.analysis.compare import Comparison, compare, meeting_side
 from watcher.analysis.statement import Statement
 from watcher.analysis.summary import build_summary
@@ -23,6 +25,7 @@ from watcher.display import print_comparison, print_statement
 from watcher.documents import document_from_html, document_from_text, looks_like_html
 from watcher.errors import EXIT_OK, UserError
 from watcher.models import Document
+from watcher.urls import check_url
 
 _URL = re.compile(r"^https?://", re.I)
 # Past this share of U+FFFD the bytes were not text in any encoding we know.
@@ -65,24 +68,13 @@ def _pdf_document(data: bytes, url: str, target: str) -> Document:
 def load_document(target: str, settings: Settings) -> Document:
     """A Document from a URL, an HTML, text or PDF file; UserError for anything else."""
     if _URL.match(target):
-        from urllib.parse import urlsplit
-
         try:
-            host = urlsplit(target).hostname
+            check_url(target)
         except ValueError as exc:
-            raise UserError(f"not a valid URL: {target} ({exc})") from None
-        if not host:
-            raise UserError(f"not a valid URL: {target} (no host)")
+            raise UserError(f"not a valid URL: {exc}") from None
         return _fetch(target, settings)
     path = Path(target)
-    if not path.exists():
-        raise UserError(f"no such file: {target}")
-    if path.is_dir():
-        raise UserError(f"{target} is a directory, not a release file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"cannot read {target}: {exc.strerror}") from None
+    data = _read_local(path, target, settings.fetch.max_bytes)
     if not data.strip():
         raise UserError(f"{target} is empty")
     url = path.resolve().as_uri()
@@ -91,22 +83,52 @@ def load_document(target: str, settings: Settings) -> Document:
     if b"\x00" in data[:8192]:
         raise UserError(f"{target} is a binary file, not HTML or text")
     decoded = decode_body(data, None)
-    if (
-        decoded.lossy
-        and decoded.text.count("\ufffd") > len(decoded.text) * _BINARY_REPLACEMENT_SHARE
-    ):
-        raise UserError(f"{target} is not text in any encoding jucip-watch knows")
+    if decoded.lossy:
+        if decoded.text.count("\ufffd") > len(decoded.text) * _BINARY_REPLACEMENT_SHARE:
+            raise UserError(f"{target} is not text in any encoding jucip-watch knows")
+        _note(target, f"not valid {decoded.encoding}: undecodable bytes were replaced (U+FFFD)")
     if looks_like_html(decoded.text):
         return document_from_html(decoded.text, url)
     return document_from_text(decoded.text, url)
 
 
-def _statement(doc: Document, analyzer: Analyzer, target: str) -> Statement:
+def _read_local(path: Path, target: str, limit: int) -> bytes:
+    """The file's bytes, never reading past `limit` (the cap on fetched pages, `fetch.max_bytes`):
+    not /dev/zero, not a FIFO that never ends, not a file of gigabytes."""
+    too_big = f"{target} is larger than {limit:,} bytes, the fetch.max_bytes limit"
+    try:
+        with path.open("rb") as f:
+            info = os.fstat(f.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise UserError(f"{target} is a directory, not a release file")
+            if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+                raise UserError(too_big)
+            data = f.read(limit + 1)
+    except FileNotFoundError:
+        raise UserError(f"no such file: {target}") from None
+    except IsADirectoryError:
+        raise UserError(f"{target} is a directory, not a release file") from None
+    except OSError as exc:
+        raise UserError(f"cannot read {target}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise UserError(too_big)
+    return data
+
+
+def _note(target: str, note: str) -> None:
+    print(f"jucip-watch: note: {target}: {note}", file=sys.stderr)
+
+
+def _statement(doc: Document, analyzer: Analyzer, target: str) -> tuple[Statement, str | None]:
     """The analysis of a page with text: relevance, series, kind, topics, and for a release
-    about a watched series its meeting and commitments (either may be empty)."""
+    about a watched series its meeting and commitments (either may be empty); and the note on
+    how it was read (a text cut to a statement's size), also said on stderr."""
     if not doc.text.strip():
         raise UserError(f"{target}: no text found in the page")
-    return analyzer.judge(doc).statement
+    judgement = analyzer.judge(doc)
+    if judgement.note:
+        _note(target, judgement.note)
+    return judgement.statement, judgement.note
 
 
 def _print_json(data: Any) -> None:
@@ -116,9 +138,9 @@ def _print_json(data: Any) -> None:
 
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     analyzer = Analyzer.from_settings(settings)
-    statement = _statement(load_document(args.target, settings), analyzer, args.target)
+    statement, note = _statement(load_document(args.target, settings), analyzer, args.target)
     if args.json:
-        _print_json(statement.to_dict())
+        _print_json({**statement.to_dict(), "note": note})
     else:
         print_statement(statement, analyzer.taxonomy.label)
     return EXIT_OK
@@ -139,7 +161,7 @@ def _archived(store: Store | None, ref: str) -> Statement:
 def _resolve(ref: str, settings: Settings, analyzer: Analyzer, store: Store | None) -> Statement:
     if ref.isdigit() and not Path(ref).exists():
         return _archived(store, ref)
-    return _statement(load_document(ref, settings), analyzer, ref)
+    return _statement(load_document(ref, settings), analyzer, ref)[0]
 
 
 def _given_pair(
@@ -178,7 +200,7 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError("compare takes two statements (OLD NEW), or none for the latest pair")
     analyzer = Analyzer.from_settings(settings)
     db = settings.storage.database
-    store = Store.open(db, readonly=True) if db.exists() else None
+    store = Store.open(db, readonly=True) if database_exists(db) else None
     try:
         if args.old:
             new, comparison = _given_pair(args, settings, analyzer, store)
@@ -205,6 +227,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(
             f"{args.target} names no watched series; pass --series ID to import it anyway"
         )
+    if judgement.note:
+        _note(args.target, judgement.note)
     now = datetime.now(UTC)
     with (
         WriterLock(settings.storage.database, purpose="import", wait=30),
@@ -224,6 +248,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         "series": list(judgement.series),
         "relevance": judgement.detection.relevance.value,
         "event_id": archived.event_id,
+        "note": judgement.note,
         "updated": existing is not None,
     }
     if args.json:

@@ -12,7 +12,7 @@ from watcher.alerts import Alerts
 from watcher.commands.deliver import DeliveryReport, deliver_queue, print_deliveries
 from watcher.config import Settings
 from watcher.config_channels import Channels
-from watcher.errors import EXIT_OK, EXIT_SOURCES_FAILED
+from watcher.errors import EXIT_OK, EXIT_SOURCES_FAILED, UserError
 from watcher.fetch import Fetcher
 from watcher.pipeline import CheckReport, Poller
 
@@ -20,9 +20,17 @@ from watcher.pipeline import CheckReport, Poller
 def open_store(settings: Settings, *, dry_run: bool) -> Store:
     db = settings.storage.database
     if dry_run:
-        # The real pass against a copy in memory: the file is never created or written.
+        # The real pass against a throwaway copy: the file is never created or written.
         return Store.throwaway(db)
     return Store.open(db)
+
+
+def require_sources(settings: Settings) -> None:
+    """A pass over no source would exit 0 having watched nothing: that is a config mistake."""
+    if not settings.all_sources():
+        raise UserError(f"{settings.origin}: no sources configured (sources = []): nothing to poll")
+    if not any(s.enabled for s in settings.all_sources()):
+        raise UserError(f"{settings.origin}: every source is disabled: nothing to poll")
 
 
 async def _check(
@@ -31,8 +39,6 @@ async def _check(
     """Poll, answer the bot's pending updates (not on a dry run), then (unless told not to)
     send what the poll, the bot and earlier runs queued."""
     names = args.source
-    for n in names:
-        settings.source(n)  # unknown names are a usage error before anything is fetched
     from watcher.display import progress_bar
 
     store = open_store(settings, dry_run=args.dry_run)
@@ -65,9 +71,14 @@ async def _check(
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    # Mistakes are usage errors before anything is locked, created or fetched.
+    for n in args.source:
+        settings.source(n)
     # The channels' secrets and addresses are checked before anything is polled.
     settings.admins()
     channels = None if args.dry_run else settings.channels()
+    if not args.source:
+        require_sources(settings)
     if args.dry_run:
         report, deliveries = asyncio.run(_check(args, settings, channels))
     else:
@@ -88,6 +99,8 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from watcher.scheduler import run_forever
+
+    require_sources(settings)
 
     with WriterLock(settings.storage.database, purpose="run"):
         return run_forever(settings, baseline=not args.no_baseline)

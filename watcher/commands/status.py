@@ -7,11 +7,11 @@ import json
 import sys
 from datetime import UTC, datetime
 
-from state import Store
+from state import Store, database_exists
 from watcher.config import Settings
 from watcher.dates import iso as _iso
 from watcher.display import print_history, print_sources
-from watcher.errors import EXIT_OK
+from watcher.errors import EXIT_OK, UserError
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
@@ -19,7 +19,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
     db = settings.storage.database
     states, troubled = {}, {}
-    if db.exists():
+    if database_exists(db):
         with Store.open(db, readonly=True) as store:
             states = {s.name: s for s in store.source_states()}
             troubled = {
@@ -69,9 +69,15 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+    if args.series:
+        from watcher.series import load_catalog
+
+        known = load_catalog(settings.series).ids
+        if args.series not in known:
+            raise UserError(f"unknown series {args.series!r} (known: {', '.join(known)})")
     db = settings.storage.database
     docs = []
-    if db.exists():
+    if database_exists(db):
         with Store.open(db, readonly=True) as store:
             docs = store.documents(
                 series=args.series,
@@ -100,5 +106,5 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
         json.dump({"releases": out}, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        print_history(docs)
+        print_history(docs, series=args.series)
     return EXIT_OK

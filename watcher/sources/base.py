@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from watcher.config_base import SourceSettings
 from watcher.models import Document, ListingItem
+from watcher.secrets import without_secrets
 from watcher.textnorm import normalise
 
 REGISTRY: dict[str, type[Adapter]] = {}
@@ -124,8 +125,11 @@ def clean_title(text: str) -> str:
 
 
 def resolve(href: str, base: str) -> str:
-    """Absolute URL of `href` against `base`, fragment dropped (a fragment is not a new page)."""
-    parts = urlsplit(urljoin(base, href.strip()))
+    """Absolute URL of `href` against `base`, fragment dropped (a fragment is not a new page).
+
+    Never against a base that carries a secret: the API listing's URL holds the key, and an
+    item linked as "#readout" would otherwise be filed under it."""
+    parts = urlsplit(urljoin(without_secrets(base), href.strip()))
     return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
 
 
