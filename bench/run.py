@@ -15,6 +15,8 @@
    `history`, `sources` and `compare` on an archive of 10,000 statements.
 8. bench_web.py: the daemon's resident memory without and with its web endpoint, and the
    endpoint's answer times.
+9. bench_daemon.py: the idle RSS of `run` with the bot running, after its first poll (target
+   60 MiB), and the import cost of the libraries behind it.
 
 bench/soak_crash.py (200 kills of `check`, a few minutes) is run on its own, not from here.
 
@@ -54,6 +56,7 @@ def main(argv: list[str]) -> int:
         (BENCH / "bench_pdf.py", []),
         (BENCH / "bench_limits.py", []),
         (BENCH / "bench_web.py", []),
+        (BENCH / "bench_daemon.py", []),
     ]
     failed = []
     for script, args in benchmarks:

@@ -1,4 +1,4 @@
-"""Delivery to subscribers: Telegram and email transports, and (later) the outbox and renderers.
+"""Delivery to subscribers: the transports, the renderers, the dispatcher and the Telegram bot.
 
 Nothing is imported here on purpose: a `check` with no channel configured must not pay for
 python-telegram-bot, aiosmtplib or the email package. Import the submodule you need:
@@ -10,4 +10,7 @@ python-telegram-bot, aiosmtplib or the email package. Import the submodule you n
 - `notifiers.telegram.sender`: `TelegramSender` (python-telegram-bot, aiolimiter).
 - `notifiers.email.message`: address validation and the MIME message builder (pure).
 - `notifiers.email.smtp`: `SmtpSender` (aiosmtplib).
+- `notifiers.dispatch`: `Dispatcher`, sending the outbox's rows.
+- `notifiers.bot`: the interactive bot (commands, filter buttons, operators' commands).
+- `notifiers.service`: `DeliveryService`, the daemon's dispatcher loop and bot.
 """

@@ -17,7 +17,9 @@ Each channel runs as its own task; Telegram chats go concurrently (one message a
 chat, the sender paces them), mail goes over one SMTP connection per pass. One failing channel
 or recipient never holds up the others. `Dispatcher.deliver_due()` is one pass (`deliver`,
 `check`); `Dispatcher.run(stop)` loops until `stop` is set, for the daemon, and `wake()` starts
-the next pass at once (after a poll queued alerts).
+the next pass at once (after a poll queued alerts). Once `stop` is set, a pass starts no further
+message: the ones in flight finish and are recorded (the daemon gives them a few seconds before
+it cancels), so a SIGTERM neither loses nor repeats one.
 """
 
 from __future__ import annotations
@@ -109,6 +111,7 @@ class Dispatcher:
         self._paused: dict[str, datetime] = {}
         self._views: dict[tuple[int, str], AlertView] = {}
         self._wake = asyncio.Event()
+        self._stop: asyncio.Event | None = None
 
     async def __aenter__(self) -> Dispatcher:
         return self
@@ -129,6 +132,7 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event, *, idle: float = 30.0) -> None:
         """Pass after pass until `stop` is set: at once when woken, else every `idle` seconds
         (due retries and digests). A failing pass is logged, never ends the loop."""
+        self._stop = stop
         while not stop.is_set():
             self._wake.clear()
             try:
@@ -142,6 +146,9 @@ class Dispatcher:
             for task in pending:
                 task.cancel()
 
+    def _stopping(self) -> bool:
+        return self._stop is not None and self._stop.is_set()
+
     # -- one pass -------------------------------------------------------------------------------
     async def deliver_due(self) -> DeliveryReport:
         """Send every row due now, each channel on its own; the report of the pass. Notes the
@@ -149,6 +156,8 @@ class Dispatcher:
         report = DeliveryReport()
         seen: set[int] = set()
         for _round in range(3):
+            if self._stopping():
+                break
             now = self.clock()
             self._paused = {c: until for c, until in self._paused.items() if until > now}
             due = [r for r in self.store.due_deliveries(now) if r.id not in seen]
@@ -217,6 +226,8 @@ class Dispatcher:
                 self.channels.telegram_token,
                 api_url=self.settings.telegram.api_url,
                 request=request,
+                # Never polled here; without one PTB would open an HTTP client of its own.
+                get_updates_request=FetcherRequest(self._fetcher) if self._fetcher else None,
                 pacing=pacing,  # type: ignore[arg-type]
             )
             self._own_telegram = True
@@ -240,7 +251,7 @@ class Dispatcher:
             # Workers share one queue (one alert to every chat before the next alert, so a
             # chat's own 1/s pace rarely holds the others); a chat's messages keep their order.
             for row in queue:
-                if down.is_set():
+                if down.is_set() or self._stopping():
                     return
                 if row.address in gone:
                     continue  # its subscriber ended: the row was cancelled with it
@@ -323,8 +334,8 @@ class Dispatcher:
 
         def mails() -> Iterator[OutgoingMail]:
             for group in groups:
-                if "email" in self._paused:
-                    return  # the server is down: build nothing more this pass
+                if "email" in self._paused or self._stopping():
+                    return  # the server is down, or the daemon stops: nothing more this pass
                 mail = self._mail(group, report)
                 if mail is not None:
                     sent.append(group)

@@ -2,11 +2,13 @@
 through `[telegram] api_url` exactly as it talks to api.telegram.org.
 
 It speaks the methods the bot uses (getMe, getUpdates, sendMessage, editMessageText,
-editMessageReplyMarkup, answerCallbackQuery, setMyCommands, deleteWebhook, getChat) with JSON,
+editMessageReplyMarkup, answerCallbackQuery, setMyCommands per scope, deleteWebhook, getChat,
+getChatMember) with JSON,
 form or query-string parameters, and checks what Telegram checks: the token, Telegram HTML (only
 the supported tags, balanced; see `replay.telegram_html`), text length in UTF-16 units after
 parsing, button data size, command names. Tests push updates (`push_message`,
-`push_callback_query`), script failures per method and chat (`fail(Fault.flood(3), chat_id=42)`),
+`push_callback_query`, `push_my_chat_member`), set who administers a group (`set_member`), script
+failures per method and chat (`fail(Fault.flood(3), chat_id=42)`),
 and read every call back (`calls`, `messages`).
 
 In-process: `with TelegramAPI() as api: sender = TelegramSender(api.token, api_url=api.api_url)`.
@@ -41,6 +43,7 @@ JSONDict = dict[str, Any]
 _INT_FIELDS = frozenset(
     [
         "chat_id",
+        "user_id",
         "message_id",
         "offset",
         "limit",
@@ -194,9 +197,11 @@ class _State:
     updates: list[JSONDict] = field(default_factory=list)
     callback_queries: set[str] = field(default_factory=set)
     answered: list[JSONDict] = field(default_factory=list)
-    commands: list[JSONDict] = field(default_factory=list)
+    commands: dict[str, list[JSONDict]] = field(default_factory=dict)  # by scope
+    members: dict[tuple[int | str, int], str] = field(default_factory=dict)  # -> status
     scripts: list[_Script] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
+    arrivals: list[tuple[str, JSONDict]] = field(default_factory=list)  # before any answer
 
 
 class TelegramAPI:
@@ -311,6 +316,30 @@ class TelegramAPI:
                 ]
             return self._push({"message": msg})
 
+    def push_my_chat_member(
+        self, chat_id: int | str, new_status: str, *, old_status: str = "member"
+    ) -> int:
+        """Queue the update Telegram sends when the bot's own membership of a chat changes:
+        "kicked" when a user blocks it or a group bans it, "left" when removed, "member" or
+        "administrator" when added."""
+        with self._lock:
+            chat = self._chat(chat_id)
+            bot = _user(self.bot_id, is_bot=True, first_name="JUCIP Watch")
+            update = {
+                "chat": chat.as_json(),
+                "from": _user(_user_id_for(chat_id) if isinstance(chat_id, int) else 777000111),
+                "date": int(time.time()),
+                "old_chat_member": _member_json(bot, old_status),
+                "new_chat_member": _member_json(bot, new_status),
+            }
+            return self._push({"my_chat_member": update})
+
+    def set_member(self, chat_id: int | str, user_id: int, status: str) -> None:
+        """What getChatMember answers for `user_id` in `chat_id` ("creator", "administrator",
+        "member", ...); a user not set is a "member"."""
+        with self._lock:
+            self._state.members[(chat_id, user_id)] = status
+
     def push_callback_query(
         self, chat_id: int | str, message_id: int, data: str, *, user_id: int | None = None
     ) -> str:
@@ -341,6 +370,12 @@ class TelegramAPI:
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method.lower() == method.lower()]
 
+    def arrivals(self, method: str) -> list[JSONDict]:
+        """The parameters of each call to `method` as it arrived, answered yet or not (a
+        call held by `Fault.slow` is here while it waits; `calls` has it once answered)."""
+        with self._lock:
+            return [p for m, p in self._state.arrivals if m == method.lower()]
+
     def messages(self, chat_id: int | str | None = None) -> list[Message]:
         """Messages the bot sent that the server accepted, oldest first."""
         with self._lock:
@@ -349,8 +384,13 @@ class TelegramAPI:
 
     @property
     def commands(self) -> list[JSONDict]:
+        """The commands set for the default scope."""
+        return self.commands_for(None)
+
+    def commands_for(self, scope: JSONDict | None) -> list[JSONDict]:
+        """The commands set for `scope` (a BotCommandScope as JSON; None: the default)."""
         with self._lock:
-            return list(self._state.commands)
+            return list(self._state.commands.get(_scope_key(scope), []))
 
     @property
     def answered_callbacks(self) -> list[JSONDict]:
@@ -369,6 +409,8 @@ class TelegramAPI:
         fn = getattr(self, f"_m_{name}", None)
         if fn is None:
             raise ApiError(404, "Not Found")
+        with self._lock:
+            self._state.arrivals.append((name, dict(params)))
         fault = self._scripted(name, params.get("chat_id"))
         if fault is not None:
             time.sleep(fault.delay)  # outside the lock: other calls go on meanwhile
@@ -404,8 +446,21 @@ class TelegramAPI:
             if not (1 <= len(desc) <= 256):
                 raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
         with self._lock:
-            self._state.commands = list(commands)
+            self._state.commands[_scope_key(params.get("scope"))] = list(commands)
         return True
+
+    def _m_deletemycommands(self, params: JSONDict) -> bool:
+        with self._lock:
+            self._state.commands.pop(_scope_key(params.get("scope")), None)
+        return True
+
+    def _m_getchatmember(self, params: JSONDict) -> JSONDict:
+        chat_id, user_id = _required(params, "chat_id"), int(_required(params, "user_id"))
+        with self._lock:
+            if chat_id not in self._state.chats:
+                raise ApiError(400, "Bad Request: chat not found")
+            status = self._state.members.get((chat_id, user_id), "member")
+        return _member_json(_user(user_id), status)
 
     def _m_getchat(self, params: JSONDict) -> JSONDict:
         with self._lock:
@@ -636,6 +691,60 @@ def _new_chat(
     if type == "private":
         return _Chat(chat_id, type, username=username, first_name=f"Reader {chat_id}")
     return _Chat(chat_id, type, title=title or f"Chat {chat_id}", username=username)
+
+
+def _scope_key(scope: Any) -> str:
+    if not scope or scope == {"type": "default"}:
+        return "default"
+    return json.dumps(scope, sort_keys=True)
+
+
+# Fields PTB requires of each kind of ChatMember (the Bot API always sends them).
+_ADMIN_RIGHTS = (
+    "can_be_edited",
+    "is_anonymous",
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+)
+_MEMBER_RIGHTS = (
+    "is_member",
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+)
+
+
+def _member_json(user: JSONDict, status: str) -> JSONDict:
+    out: JSONDict = {"user": user, "status": status}
+    if status == "creator":
+        out["is_anonymous"] = False
+    elif status == "administrator":
+        out.update(dict.fromkeys(_ADMIN_RIGHTS, False))
+        out.update(can_manage_chat=True, can_delete_messages=True)
+    elif status == "restricted":
+        out.update(dict.fromkeys(_MEMBER_RIGHTS, False), is_member=True, until_date=0)
+    elif status == "kicked":
+        out["until_date"] = 0
+    return out
 
 
 def _user_id_for(chat_id: int | str) -> int:

@@ -55,8 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    c = sub.add_parser("check", help="poll every configured source once")
-    c.add_argument("--dry-run", action="store_true", help="fetch and judge, but change nothing")
+    c = sub.add_parser(
+        "check",
+        help="poll every configured source once, answer the bot's pending commands, send",
+    )
+    c.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="fetch and judge, but change nothing (no command answered, nothing sent)",
+    )
     c.add_argument("--json", action="store_true", help="print one JSON object for scripts")
     c.add_argument(
         "--no-baseline",
@@ -80,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--no-send",
         action="store_true",
-        help="poll and queue alerts, but send nothing (the next run, check or deliver sends)",
+        help="poll and queue alerts, but send none (the next run, check or deliver sends "
+        "them); the bot still answers its pending commands, replies are not alerts",
     )
 
     r = sub.add_parser("run", help="poll on a schedule until stopped (SIGTERM/SIGINT)")
@@ -169,8 +177,10 @@ def _delivery_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from watcher import lean_imports
     from watcher.secrets import install_log_redaction, redacted_output
 
+    lean_imports.install()  # before any library is imported: see its docstring
     # Whatever leaves the process goes through the one redaction rule: log records, and
     # stdout/stderr (reports, error lines, tracebacks) for the whole command.
     install_log_redaction()

@@ -164,6 +164,7 @@ class TelegramSender:
         *,
         api_url: str = DEFAULT_API_URL,
         request: BaseRequest | None = None,
+        get_updates_request: BaseRequest | None = None,
         pacing: Pacing | None = Pacing(),
         max_flood_wait: float = 60.0,
         timeout: float = 15.0,
@@ -183,6 +184,9 @@ class TelegramSender:
             base_url=bot_base_url(api_url),
             base_file_url=api_url.rstrip("/") + "/file/bot",
             request=request,
+            # The bot's long polling (notifiers.bot) needs its own connection; without one
+            # given, PTB would open an HTTPX client of its own for it.
+            get_updates_request=get_updates_request,
         )
         self._pacer = _Pacer(pacing)
         self._max_flood_wait = max_flood_wait

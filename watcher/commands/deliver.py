@@ -21,18 +21,27 @@ from watcher.dates import iso
 from watcher.errors import EXIT_OK, EXIT_USAGE, UserError
 
 if TYPE_CHECKING:
+    from notifiers.telegram.sender import TelegramSender
     from watcher.fetch import Fetcher
 
 
 async def deliver_queue(
-    settings: Settings, store: Store, channels: Channels, fetcher: Fetcher
+    settings: Settings,
+    store: Store,
+    channels: Channels,
+    fetcher: Fetcher,
+    *,
+    telegram: TelegramSender | None = None,
 ) -> DeliveryReport:
-    """One dispatcher pass over the queue (nothing is imported when the queue is empty)."""
+    """One dispatcher pass over the queue (nothing is imported when the queue is empty).
+    `telegram`: a sender already open (the bot's, in `check`), to share its pacing."""
     if not store.due_deliveries(datetime.now(UTC), limit=1):
         return DeliveryReport(pending=store.delivery_counts()["pending"])
     from notifiers.dispatch import Dispatcher
 
-    async with Dispatcher(settings, store, channels, fetcher=fetcher) as dispatcher:
+    async with Dispatcher(
+        settings, store, channels, fetcher=fetcher, telegram=telegram
+    ) as dispatcher:
         return await dispatcher.deliver_due()
 
 

@@ -36,11 +36,13 @@ def require_sources(settings: Settings) -> None:
 async def _check(
     args: argparse.Namespace, settings: Settings, channels: Channels | None
 ) -> tuple[CheckReport, DeliveryReport]:
-    """Poll, then (unless told not to) send what the poll and earlier runs queued."""
+    """Poll, answer the bot's pending updates (not on a dry run), then (unless told not to)
+    send what the poll, the bot and earlier runs queued."""
     names = args.source
     from watcher.display import progress_bar
 
     store = open_store(settings, dry_run=args.dry_run)
+    telegram = None
     try:
         with progress_bar(enabled=not args.json) as progress:
             async with Fetcher(settings.fetch) as fetcher:
@@ -51,10 +53,20 @@ async def _check(
                 report = await poller.check(names)
                 if not args.dry_run:
                     Alerts(store, settings).observe_health(poller.clock())
-                if channels is None:  # --dry-run, --no-send: queued (or not), nothing sent
+                if channels is not None and channels.telegram:
+                    from notifiers.bot.pending import answer_pending
+
+                    # Replies are not alerts: --no-send answers too.
+                    telegram = await answer_pending(settings, store, channels, fetcher, report)
+                if channels is None or args.no_send:  # queued (or not), nothing sent
                     return report, DeliveryReport(pending=store.delivery_counts()["pending"])
-                return report, await deliver_queue(settings, store, channels, fetcher)
+                deliveries = await deliver_queue(
+                    settings, store, channels, fetcher, telegram=telegram
+                )
+                return report, deliveries
     finally:
+        if telegram is not None:
+            await telegram.close()
         store.close()
 
 
@@ -64,7 +76,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         settings.source(n)
     # The channels' secrets and addresses are checked before anything is polled.
     settings.admins()
-    channels = None if args.dry_run or args.no_send else settings.channels()
+    channels = None if args.dry_run else settings.channels()
     if not args.source:
         require_sources(settings)
     if args.dry_run:
