@@ -134,6 +134,18 @@ def test_check_wait_must_be_a_finite_number(wait: str, capsys: pytest.CaptureFix
     assert "argument --wait" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("wait", ["nan", "inf"])
+@pytest.mark.parametrize("command", [["deliver"], ["backfill", "--source", "nonexist"]])
+def test_every_wait_for_the_lock_must_be_finite(
+    wait: str, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The other commands that wait for the writer lock: `nan` never reaches the deadline.
+    with pytest.raises(SystemExit) as exited:
+        main([*command, "--wait", wait])
+    assert exited.value.code == 1
+    assert "argument --wait" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("sources", "fragment"),
     [("sources = []\n", "no sources configured"), ("", "every source is disabled")],
