@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from notifiers.report import DeliveryReport
-from state import Store, WriterLock
+from state import Store, WriterLock, database_exists
 from watcher.config import Settings
 from watcher.config_channels import Channels
 from watcher.dates import iso
@@ -100,7 +100,7 @@ def _outbox_rows(store: Store) -> list[dict[str, Any]]:
 def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
     db = settings.storage.database
     rows: list[dict[str, Any]] = []
-    if db.exists():
+    if database_exists(db):
         with Store.open(db, readonly=True) as store:
             rows = _outbox_rows(store)
     if args.json:

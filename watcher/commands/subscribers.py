@@ -14,7 +14,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from state import Store
+from state import Store, database_exists
 from state.store import SubscriberRow
 from watcher.config import Settings
 from watcher.dates import iso
@@ -107,7 +107,7 @@ def cmd_subscribers(args: argparse.Namespace, settings: Settings) -> int:
     db = settings.storage.database
     if args.action == "list":
         rows: list[SubscriberRow] = []
-        if db.exists():
+        if database_exists(db):
             with Store.open(db, readonly=True) as store:
                 rows = store.subscribers()
         if args.json:
