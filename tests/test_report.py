@@ -125,7 +125,7 @@ def test_scraped_markup_is_escaped_everywhere(
         alternates={"ja": 'javascript:alert("alt")'},
     )
     with Store.open(db) as store:
-        archive = Archive(store, Analyzer.from_settings(settings))
+        archive = Archive(store, Analyzer(settings))
         judgement = archive.analyzer.judge(doc)
         assert judgement.relevant
         with store.transaction():
@@ -184,7 +184,7 @@ def test_the_tracker_marks_what_the_alerts_comparison_says(
     }
     settings = settings_from_dict({"storage": {"database": str(tmp_path / "db.sqlite3")}})
     with Store.throwaway(settings.storage.database) as store:
-        archive = Archive(store, Analyzer.from_settings(settings))
+        archive = Archive(store, Analyzer(settings))
         archive.seed_bundled_history(datetime.now(UTC))
         compared = {
             (e.meeting_date or e.first_posted).isoformat(): archive.compare_event(e.id)

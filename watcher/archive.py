@@ -76,7 +76,6 @@ class Judgement:
 class Archived:
     document_id: int
     event_id: int | None
-    new_event: bool
 
 
 class Analyzer:
@@ -85,10 +84,6 @@ class Analyzer:
     def __init__(self, settings: Settings) -> None:
         self._series = settings.series
         self._topics = settings.topics
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Analyzer:
-        return cls(settings)
 
     @cached_property
     def catalog(self) -> SeriesCatalog:
@@ -300,7 +295,7 @@ class Archive:
                 label=self.analyzer.taxonomy.label,
                 now=now,
             )
-        return Archived(doc_id, event_id, new_event)
+        return Archived(doc_id, event_id)
 
     def _join_summary(self, event_id: int, doc_id: int) -> None:
         """A later version (METI's English page after the Japanese one) joins the event: its

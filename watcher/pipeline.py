@@ -163,9 +163,7 @@ class Poller:
         self.settings = settings
         self.store = store
         self.fetcher = fetcher
-        self.archive = Archive(
-            store, analyzer or Analyzer.from_settings(settings), Alerts(store, settings)
-        )
+        self.archive = Archive(store, analyzer or Analyzer(settings), Alerts(store, settings))
         self.baseline = baseline
         self.clock = clock
         self.progress = progress
