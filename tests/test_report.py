@@ -157,6 +157,7 @@ def test_report_mistakes_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixt
         (["--out", str(a_file)], "is a file, not a folder"),
         (["--out", "/proc/jucip-no-such/out"], "give --out a folder this user can write"),
         (["--out", str(tmp_path / "o"), "--base-url", "ftp://x"], "not an http(s) URL"),
+        (["--out", str(tmp_path / "o"), "--base-url", "https://x:99999/"], "port must be"),
     ):
         assert main(["--config", str(cfg), "report", *args]) == 1
         err = capsys.readouterr().err
