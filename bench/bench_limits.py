@@ -109,7 +109,7 @@ def generate_archive(db: Path, count: int) -> None:
     from watcher.documents import document_from_text
 
     doc = document_from_text(SEED.read_text(encoding="utf-8"), "file:///seed.txt")
-    judgement = Analyzer.from_settings(settings_from_dict({})).judge(doc)
+    judgement = Analyzer(settings_from_dict({})).judge(doc)
     assert judgement.statement is not None, "the seed must extract"
     base = judgement.statement.to_dict()
     now = datetime.now(UTC)

@@ -81,7 +81,7 @@ def build_archive(settings: Settings, n: int) -> tuple[int, float]:
     t0 = time.perf_counter()
     now = datetime.now(UTC)
     with Store.open(settings.storage.database) as store:
-        archive = Archive(store, Analyzer.from_settings(settings))
+        archive = Archive(store, Analyzer(settings))
         archive.seed_bundled_history(now)
         for doc, alerted in synthetic_documents(n):
             judgement = archive.analyzer.judge(doc)
@@ -96,7 +96,7 @@ def build_archive(settings: Settings, n: int) -> tuple[int, float]:
 
 
 def phases(settings: Settings) -> dict[str, float]:
-    analyzer = Analyzer.from_settings(settings)
+    analyzer = Analyzer(settings)
     now = datetime.now(UTC)
     with Store.open(settings.storage.database, readonly=True) as store:
         tracker = read_tracker(store, analyzer, now)

@@ -35,6 +35,7 @@ from notifiers.render.view import AlertView, alert_view
 from notifiers.report import DeliveryReport
 from state.store import AlertRow, DeliveryRow, Store
 from watcher.alerts import Alerts
+from watcher.archive import Analyzer, Archive
 from watcher.config import Settings
 from watcher.config_channels import Channels
 from watcher.policy import DEFAULT_DELIVERY_POLICY, DeliveryPolicy
@@ -100,6 +101,7 @@ class Dispatcher:
         self.store = store
         self.channels = channels
         self.alerts = Alerts(store, settings, policy)
+        self.archive = Archive(store, Analyzer(settings))
         self.clock = clock
         self.policy = policy
         self._fetcher = fetcher
@@ -206,12 +208,7 @@ class Dispatcher:
     def _summary(self, alert: AlertRow) -> EventSummary | None:
         if alert.event_id is None:
             return None
-        event = self.store.event(alert.event_id)
-        if event is None or event.summary is None:
-            return None
-        from watcher.analysis.summary import EventSummary
-
-        return EventSummary.from_dict(event.summary)
+        return self.archive.event_summary(alert.event_id)
 
     # -- Telegram -------------------------------------------------------------------------------
     async def _telegram_sender(self) -> TelegramSender:

@@ -1,6 +1,7 @@
 """Event summaries for what is rendered outside an alert: `notify-test`, and the bot's /latest,
 /compare and /topic, which may show a meeting archived silently (a baseline or the bundled
-history keeps no stored summary: it had no alert)."""
+history keeps no stored summary: it had no alert). Each is `Archive.meeting_summary`, the one
+the tracker shows too."""
 
 from __future__ import annotations
 
@@ -13,19 +14,10 @@ if TYPE_CHECKING:
     from watcher.archive import Archive
 
 
-def summary_for(archive: Archive, event_id: int) -> EventSummary | None:
-    """The event's stored summary, else one built from its first release with a statement."""
-    stored = archive.event_summary(event_id)
-    if stored is not None:
-        return stored
-    docs = [d for d in archive.store.event_documents(event_id) if d.statement is not None]
-    return archive.summarise(docs[0].id) if docs else None
-
-
 def latest_summary(archive: Archive, series: str | None = None) -> EventSummary | None:
     """The latest meeting's summary (baseline and bundled ones included)."""
     for event in archive.store.events(series=series, limit=20):
-        summary = summary_for(archive, event.id)
+        summary = archive.meeting_summary(event.id)
         if summary is not None:
             return summary
     return None
@@ -35,7 +27,7 @@ def all_summaries(archive: Archive, series: str | None = None) -> list[EventSumm
     """Every event's summary, latest meeting first (for /topic)."""
     out = []
     for event in archive.store.events(series=series):
-        summary = summary_for(archive, event.id)
+        summary = archive.meeting_summary(event.id)
         if summary is not None:
             out.append(summary)
     return out

@@ -6,8 +6,9 @@ WAL mode so readers (`history`, `sources`) never block the writer; schema versio
 transaction, so a process killed at any point leaves either the old or the new state.
 
 The tables' methods live in modules of their own, one per group of tables (state/sources.py,
-state/events.py), as mixins over `Tables`; state/store.py assembles them into `Store`. A new
-group (an outbox, subscribers) is a migration, a module and one more base of `Store`.
+state/events.py, state/subscribers.py, state/outbox.py), as mixins over `Tables`;
+state/store.py assembles them into `Store`. A new group is a migration, a module and one more
+base of `Store`.
 """
 
 from __future__ import annotations

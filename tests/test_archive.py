@@ -136,3 +136,25 @@ def test_import_with_series_is_one_judgement_with_a_full_statement(
         archive.store.close()
     assert summary is not None and summary.comparison is not None
     assert summary.comparison.old.url == imported["url"]
+
+
+def test_a_silent_meeting_reads_the_same_for_the_bot_and_the_tracker(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Imports are archived silently (no stored summary); the Japanese version names one topic
+    # the English one does not. The bot's /topic and the tracker both see the whole meeting.
+    from notifiers.summaries import all_summaries
+    from watcher.tracker.read import meeting_inputs
+
+    en = import_text(config, capsys, "en.txt", THIRD_EN)
+    extra = "両閣僚は、半導体分野における協力を拡大することで一致した。\n"
+    ja = import_text(config, capsys, "ja.txt", THIRD_JA + "\n" + extra)
+    assert en["event_id"] == ja["event_id"]
+    archive = open_archive(config)
+    try:
+        [third] = [s for s in all_summaries(archive) if s.url == en["url"]]
+        assert "semiconductors" in third.topics
+        tracked = [m.summary for m in meeting_inputs(archive.store, archive.analyzer)]
+        assert third in tracked
+    finally:
+        archive.store.close()

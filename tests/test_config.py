@@ -56,6 +56,8 @@ def test_durations(value: object, seconds: float) -> None:
         ({"sources": [{"name": "x", "kind": "html"}]}, "item"),
         ({"sources": [{"name": "x", "kind": "rss"}]}, "needs a url"),
         ({"sources": [{"name": "x", "kind": "meti-ja", "url": "ftp://x"}]}, "not an http(s) URL"),
+        ({"telegram": {"api_url": "ftp://x"}}, "telegram.api_url: 'ftp://x' is not an http(s)"),
+        ({"telegram": {"api_url": "http://127.0.0.1:99999"}}, "telegram.api_url: "),
         ({"storage": {"db": "x"}}, "unknown field `db`"),
         (
             {"sources": [{"name": "a", "kind": "meti-ja"}, {"name": "a", "kind": "meti-en"}]},

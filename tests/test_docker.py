@@ -237,7 +237,8 @@ def test_compose_runs_the_bot_with_volume_env_file_and_restart_policy(
 
 def test_env_example_names_every_variable_the_config_names(stages: list[Stage]) -> None:
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
-    names = set(re.findall(r"^([A-Z][A-Z0-9_]*)=", example, re.M))
+    # Named, set or left commented out for the operator to fill in.
+    names = set(re.findall(r"^(?:#\s*)?([A-Z][A-Z0-9_]*)=", example, re.M))
     wanted = {CONFIG_ENV, "COMMERCE_API_KEY", "TELEGRAM_BOT_TOKEN", "SMTP_PASSWORD"}
     # Every *_env key of the documented config, and every *_env default of the source kinds.
     config = (ROOT / "config.example.toml").read_text(encoding="utf-8")
@@ -250,6 +251,18 @@ def test_env_example_names_every_variable_the_config_names(stages: list[Stage]) 
         }
     assert wanted <= names, f"missing from .env.example: {sorted(wanted - names)}"
     assert re.search(rf"^{CONFIG_ENV}={re.escape(stages[-1].env[CONFIG_ENV])}$", example, re.M)
+
+
+def test_env_example_copied_unfilled_is_a_valid_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `cp .env.example .env` and fill in nothing (no Telegram, no mail): compose sets every
+    # NAME= line, empty ones too, and `run` (which resolves the channels first) must start.
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    for name, value in re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", example, re.M):
+        monkeypatch.setenv(name, value)
+    settings = load_settings(ROOT / "docker" / "config.toml")
+    assert settings.channels().enabled == ()
 
 
 # -- the image, replayed in fresh virtualenvs ------------------------------------------------------

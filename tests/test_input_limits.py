@@ -134,6 +134,18 @@ def test_check_wait_must_be_a_finite_number(wait: str, capsys: pytest.CaptureFix
     assert "argument --wait" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("wait", ["nan", "inf"])
+@pytest.mark.parametrize("command", [["deliver"], ["backfill", "--source", "nonexist"]])
+def test_every_wait_for_the_lock_must_be_finite(
+    wait: str, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The other commands that wait for the writer lock: `nan` never reaches the deadline.
+    with pytest.raises(SystemExit) as exited:
+        main([*command, "--wait", wait])
+    assert exited.value.code == 1
+    assert "argument --wait" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("sources", "fragment"),
     [("sources = []\n", "no sources configured"), ("", "every source is disabled")],
@@ -161,7 +173,7 @@ def test_history_of_an_unknown_series_says_so(capsys: pytest.CaptureFixture[str]
     assert "unknown series 'nonexist'" in err and "jucip" in err
 
 
-@pytest.mark.parametrize("command", ["history", "sources", "compare"])
+@pytest.mark.parametrize("command", ["history", "sources", "compare", "outbox", "subscribers list"])
 @pytest.mark.parametrize("where", ["under a file", "a directory"])
 def test_read_only_commands_fail_on_an_unusable_database_path(
     tmp_path: Path, command: str, where: str
@@ -175,7 +187,7 @@ def test_read_only_commands_fail_on_an_unusable_database_path(
         db.mkdir()
     cfg = tmp_path / "c.toml"
     cfg.write_text(f'[storage]\ndatabase = "{db}"\n', encoding="utf-8")
-    one_line_error(run_cli("--config", str(cfg), command), f"database {db}")
+    one_line_error(run_cli("--config", str(cfg), *command.split()), f"database {db}")
 
 
 def test_a_database_problem_names_the_file(

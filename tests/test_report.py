@@ -125,7 +125,7 @@ def test_scraped_markup_is_escaped_everywhere(
         alternates={"ja": 'javascript:alert("alt")'},
     )
     with Store.open(db) as store:
-        archive = Archive(store, Analyzer.from_settings(settings))
+        archive = Archive(store, Analyzer(settings))
         judgement = archive.analyzer.judge(doc)
         assert judgement.relevant
         with store.transaction():
@@ -157,6 +157,7 @@ def test_report_mistakes_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixt
         (["--out", str(a_file)], "is a file, not a folder"),
         (["--out", "/proc/jucip-no-such/out"], "give --out a folder this user can write"),
         (["--out", str(tmp_path / "o"), "--base-url", "ftp://x"], "not an http(s) URL"),
+        (["--out", str(tmp_path / "o"), "--base-url", "https://x:99999/"], "port must be"),
     ):
         assert main(["--config", str(cfg), "report", *args]) == 1
         err = capsys.readouterr().err
@@ -184,7 +185,7 @@ def test_the_tracker_marks_what_the_alerts_comparison_says(
     }
     settings = settings_from_dict({"storage": {"database": str(tmp_path / "db.sqlite3")}})
     with Store.throwaway(settings.storage.database) as store:
-        archive = Archive(store, Analyzer.from_settings(settings))
+        archive = Archive(store, Analyzer(settings))
         archive.seed_bundled_history(datetime.now(UTC))
         compared = {
             (e.meeting_date or e.first_posted).isoformat(): archive.compare_event(e.id)

@@ -4,10 +4,10 @@
     .venv/bin/python -m tools.import_graph --summary  # summary and cycles only
     .venv/bin/python -m tools.import_graph --dot      # Graphviz
 
-Every module of the project's packages (watcher/, state/, replay/, and notifiers/ once it
-exists) is parsed, never imported. An import inside a function counts like one at the top of the
-module: it runs as soon as the function does, so a cycle it closes is still a cycle, only a
-hidden one. Imports under `if TYPE_CHECKING:` never run and are shown but not counted.
+Every module of the project's packages (watcher/, state/, replay/ and notifiers/) is parsed,
+never imported. An import inside a function counts like one at the top of the module: it runs as
+soon as the function does, so a cycle it closes is still a cycle, only a hidden one. Imports
+under `if TYPE_CHECKING:` never run and are shown but not counted.
 """
 
 from __future__ import annotations

@@ -21,8 +21,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from state.store import Store
+from state.store import DocumentRow, Store
 from watcher.audience import admins, audience
+from watcher.dates import iso
 from watcher.policy import DEFAULT_DELIVERY_POLICY, DeliveryPolicy, source_alarm
 
 if TYPE_CHECKING:
@@ -62,8 +63,7 @@ class Alerts:
         if doc is None:
             return None
         if relevance == "mention":
-            payload = {"title": doc.title, "url": doc.url, "lang": doc.lang, "date": _iso(doc.date)}
-            return self.queue("mention", series, (), payload, now, document_id=document_id)
+            return self.queue("mention", series, (), _release(doc), now, document_id=document_id)
         if event_id is None:
             return None
         event = self.store.event(event_id)
@@ -74,8 +74,7 @@ class Alerts:
         series = tuple(summary.get("series", series))
         if new_event:
             # The summary renders it; the release's own facts stand in if there is none.
-            payload = {"title": doc.title, "url": doc.url, "lang": doc.lang, "date": _iso(doc.date)}
-            return self.queue("event", series, topics, payload, now, event_id, document_id)
+            return self.queue("event", series, topics, _release(doc), now, event_id, document_id)
         if not self.store.event_alerted(event_id):
             return None
         payload = self._additions(doc.url, summary.get("url"), label)
@@ -121,10 +120,7 @@ class Alerts:
         first = self.store.document_by_url(first_url) if first_url else None
         assert doc is not None
         payload: dict[str, Any] = {
-            "title": doc.title,
-            "url": doc.url,
-            "lang": doc.lang,
-            "date": _iso(doc.date),
+            **_release(doc),
             "host": urlsplit(doc.url).hostname or "",
             "first_lang": first.lang if first else None,
             "added_topics": [],
@@ -203,5 +199,6 @@ class Alerts:
         return told
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value else None
+def _release(doc: DocumentRow) -> dict[str, Any]:
+    """What every alert's payload says of its release (the renderers' fallback facts)."""
+    return {"title": doc.title, "url": doc.url, "lang": doc.lang, "date": iso(doc.date)}

@@ -7,12 +7,13 @@ detection, extraction, event grouping and comparison happen the same way for eac
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from state.events import EventRow
+from state.events import DocumentRow, EventRow
 from state.store import Store
 from watcher.config import Settings
 from watcher.events import Candidate, MeetingKey, match_event, meeting_key, previous_meeting
@@ -76,7 +77,6 @@ class Judgement:
 class Archived:
     document_id: int
     event_id: int | None
-    new_event: bool
 
 
 class Analyzer:
@@ -85,10 +85,6 @@ class Analyzer:
     def __init__(self, settings: Settings) -> None:
         self._series = settings.series
         self._topics = settings.topics
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Analyzer:
-        return cls(settings)
 
     @cached_property
     def catalog(self) -> SeriesCatalog:
@@ -195,14 +191,19 @@ class Archive:
             comparison = compare_with_previous(new, self.statements())
         return build_summary(new, comparison, taxonomy=self.analyzer.taxonomy)
 
-    def meeting_statements(self, event_id: int) -> list[Statement]:
+    def meeting_statements(
+        self, event_id: int, documents: Sequence[DocumentRow] | None = None
+    ) -> list[Statement]:
         """The statements of an event's documents (its releases in every language and their
-        attachments), in the order they were archived."""
+        attachments), in the order they were archived; `documents`: those rows, when the
+        caller has read them already."""
         from watcher.analysis.statement import Statement
 
+        if documents is None:
+            documents = self.store.event_documents(event_id)
         return [
             Statement.from_dict(d.statement)
-            for d in self.store.event_documents(event_id)
+            for d in documents
             if d.statement is not None and d.relevance == "primary"
         ]
 
@@ -244,6 +245,34 @@ class Archive:
         if event is None or event.summary is None:
             return None
         return EventSummary.from_dict(event.summary)
+
+    def meeting_summary(
+        self, event_id: int, documents: Sequence[DocumentRow] | None = None
+    ) -> EventSummary | None:
+        """The summary an event's alert renders, for any event: the stored one; for a meeting
+        archived silently (the bundled history, a baseline, an import, a backfill), built as
+        the archive builds it for an alert: the first version's, with the meeting-level
+        comparison, grown by the documents that joined it. None for an event with no
+        statement. `documents`: the event's rows, when the caller has read them already. The
+        tracker, the bot's /latest, /compare and /topic, and notify-test all read this."""
+        from watcher.analysis.statement import Statement
+        from watcher.analysis.summary import build_summary
+
+        stored = self.event_summary(event_id)
+        if stored is not None:
+            return stored
+        if documents is None:
+            documents = self.store.event_documents(event_id)
+        first = next((d for d in documents if d.statement is not None), None)
+        if first is None or first.statement is None:
+            return None
+        comparison = self.compare_event(event_id)
+        taxonomy = self.analyzer.taxonomy
+        summary = build_summary(Statement.from_dict(first.statement), comparison, taxonomy=taxonomy)
+        if len(documents) == 1:
+            return summary
+        statements = self.meeting_statements(event_id, documents)
+        return summary.regrown(statements, comparison, taxonomy=taxonomy)
 
     def add(
         self,
@@ -300,7 +329,7 @@ class Archive:
                 label=self.analyzer.taxonomy.label,
                 now=now,
             )
-        return Archived(doc_id, event_id, new_event)
+        return Archived(doc_id, event_id)
 
     def _join_summary(self, event_id: int, doc_id: int) -> None:
         """A later version (METI's English page after the Japanese one) joins the event: its

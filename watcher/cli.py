@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--pages", type=int, metavar="N", help="how many older listing pages (default 1)"
     )
     span.add_argument("--since", metavar="DATE", help="every page back to DATE (YYYY-MM-DD)")
-    b.add_argument("--wait", type=float, default=30.0, metavar="SECONDS", help="as for check")
+    b.add_argument("--wait", type=_seconds, default=30.0, metavar="SECONDS", help="as for check")
     b.add_argument("--json", action="store_true", help="print one JSON object for scripts")
 
     h = sub.add_parser("history", help="list the archived JUCIP/EPCC releases")
@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _delivery_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     d = sub.add_parser("deliver", help="send the queued alerts once")
     d.add_argument("--json", action="store_true")
-    d.add_argument("--wait", type=float, default=30.0, metavar="SECONDS")
+    d.add_argument("--wait", type=_seconds, default=30.0, metavar="SECONDS", help="as for check")
 
     o = sub.add_parser("outbox", help="list pending, retrying and failed deliveries")
     o.add_argument("--json", action="store_true")

@@ -13,7 +13,7 @@ each check turns them into problems; no problem is healthy. A check is one funct
   it (the Docker HEALTHCHECK's start period covers that pass). Disabled sources are not checked.
 - **Store.** The database exists and accepts a write (taken and rolled back, never changed).
 - **Outbox.** No delivery is stuck past its retries: none is still pending a retry interval (the
-  longest backoff) after it was due. Before the outbox's table exists there is no reading (None).
+  longest backoff) after it was due. Before the database exists there is no reading (None).
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ class SourceReading:
 
 @dataclass(frozen=True, slots=True)
 class OutboxReading:
-    """Deliveries that used up their retries without being accepted (filled in by the notifiers'
-    store); `example` names one of them for the message."""
+    """Deliveries that used up their retries without being accepted (the store's
+    `overdue_deliveries`); `example` names one of them for the message."""
 
     stuck: int
     example: str | None = None

@@ -29,6 +29,7 @@ from state.store import ItemRow, PollRecord, SourceState, Store
 from watcher.alerts import Alerts
 from watcher.archive import Analyzer, Archive, Judgement
 from watcher.config import Settings, SourceConfig
+from watcher.dates import iso
 from watcher.fetch import Fetcher, FetchResult, Validators
 from watcher.models import Document, ListingItem, Relevance, SourceStatus
 from watcher.policy import DEFAULT_POLICY, Policy
@@ -64,7 +65,7 @@ class ReleaseReport:
         return {
             "url": self.url,
             "title": self.title,
-            "date": self.date.isoformat() if self.date else None,
+            "date": iso(self.date),
             "lang": self.lang,
             "source": self.source,
             "series": list(self.series),
@@ -162,9 +163,7 @@ class Poller:
         self.settings = settings
         self.store = store
         self.fetcher = fetcher
-        self.archive = Archive(
-            store, analyzer or Analyzer.from_settings(settings), Alerts(store, settings)
-        )
+        self.archive = Archive(store, analyzer or Analyzer(settings), Alerts(store, settings))
         self.baseline = baseline
         self.clock = clock
         self.progress = progress

@@ -21,6 +21,12 @@ class Series:
     parties: frozenset[str] = frozenset()
 
 
+def short_name(name: str) -> str:
+    """A series' name before its gloss: "JUCIP" of "JUCIP (Japan-U.S. Commercial and ...)", as
+    the bot's menus and the tracker's column heads show it."""
+    return name.split(" (", 1)[0].strip() or name
+
+
 @dataclass(frozen=True, slots=True)
 class Occurrence:
     """One place a series is named (in folded text)."""

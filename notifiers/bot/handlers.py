@@ -235,7 +235,9 @@ class Handlers:
 
     @cached_property
     def series_names(self) -> dict[str, str]:
-        return {s.id: replies.short_name(s.name) for s in self.archive.analyzer.catalog.series}
+        from watcher.series import short_name
+
+        return {s.id: short_name(s.name) for s in self.archive.analyzer.catalog.series}
 
     @cached_property
     def topic_labels(self) -> dict[str, str]:

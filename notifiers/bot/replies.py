@@ -64,11 +64,6 @@ STALE_BUTTON = "That button is out of date. Send the command again."
 ADDED_TO_GROUP = "Hello! A group admin can send /start to get JUCIP and EPCC meeting alerts here."
 
 
-def short_name(name: str) -> str:
-    """ "JUCIP (Japan-U.S. ...)" -> "JUCIP": series names carry their long form in brackets."""
-    return name.split(" (", 1)[0].strip() or name
-
-
 def _named(ids: Sequence[str], names: Mapping[str, str], none: str) -> str:
     return ", ".join(names.get(i, i) for i in ids) if ids else none
 

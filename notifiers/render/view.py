@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from watcher.analysis.statement import Meeting, StatementRef
 from watcher.analysis.summary import EventSummary
+from watcher.display import ordinal
 
 LANG_NAMES = {"en": "English", "ja": "Japanese"}
 # What a release is, from its title: the first cue found names it (English and Japanese cues).
@@ -110,17 +111,12 @@ def series_label(series: Sequence[str]) -> str:
     return "/".join(s.upper() if len(s) <= 6 else s for s in series) or "JUCIP Watch"
 
 
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def meeting_name(meeting: Meeting | None) -> str | None:
     """ "3rd Ministerial Meeting"; None when neither ordinal nor level is known."""
     if meeting is None or (meeting.ordinal is None and meeting.level is None):
         return None
     level = "-".join(p.capitalize() for p in (meeting.level or "").split("-"))
-    parts = [ordinal(meeting.ordinal) if meeting.ordinal else "", level, "Meeting"]
+    parts = [ordinal(meeting.ordinal), level, "Meeting"]
     return " ".join(p for p in parts if p)
 
 

@@ -21,6 +21,7 @@ from watcher.analysis.commitments import rank
 from watcher.analysis.compare import Comparison
 from watcher.analysis.statement import Commitment, Meeting, Statement, StatementRef
 from watcher.analysis.taxonomy import Taxonomy, load_taxonomy
+from watcher.dates import iso
 
 KEY_COMMITMENTS = 5
 
@@ -160,7 +161,7 @@ class EventSummary:
             "headline": self.headline,
             "lang": self.lang,
             "url": self.url,
-            "date": self.date.isoformat() if self.date else None,
+            "date": iso(self.date),
             "series": list(self.series),
             "meeting": self.meeting.to_dict() if self.meeting else None,
             "topics": list(self.topics),

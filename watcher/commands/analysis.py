@@ -137,7 +137,7 @@ def _print_json(data: Any) -> None:
 
 
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
-    analyzer = Analyzer.from_settings(settings)
+    analyzer = Analyzer(settings)
     statement, note = _statement(load_document(args.target, settings), analyzer, args.target)
     if args.json:
         _print_json({**statement.to_dict(), "note": note})
@@ -198,7 +198,7 @@ def _latest_pair(analyzer: Analyzer, store: Store | None) -> tuple[Statement, Co
 def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     if bool(args.old) != bool(args.new):
         raise UserError("compare takes two statements (OLD NEW), or none for the latest pair")
-    analyzer = Analyzer.from_settings(settings)
+    analyzer = Analyzer(settings)
     db = settings.storage.database
     store = Store.open(db, readonly=True) if database_exists(db) else None
     try:
@@ -217,7 +217,7 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    analyzer = Analyzer.from_settings(settings)
+    analyzer = Analyzer(settings)
     doc = load_document(args.target, settings)
     if args.series and args.series not in analyzer.catalog.ids:
         known = ", ".join(analyzer.catalog.ids)

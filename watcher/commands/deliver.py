@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from notifiers.report import DeliveryReport
-from state import Store, WriterLock
+from state import Store, WriterLock, database_exists
 from watcher.config import Settings
 from watcher.config_channels import Channels
 from watcher.dates import iso
@@ -100,7 +100,7 @@ def _outbox_rows(store: Store) -> list[dict[str, Any]]:
 def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
     db = settings.storage.database
     rows: list[dict[str, Any]] = []
-    if db.exists():
+    if database_exists(db):
         with Store.open(db, readonly=True) as store:
             rows = _outbox_rows(store)
     if args.json:
@@ -121,6 +121,8 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_notify_test(args: argparse.Namespace, settings: Settings) -> int:
     """A sample alert rendered from the bundled history, through the real dispatcher, to
     `--to` or the channel's admins; the database is not touched."""
+    from watcher.commands.subscribers import address
+
     channels = settings.channels()
     channel = args.channel
     if channel not in channels.enabled:
@@ -131,7 +133,7 @@ def cmd_notify_test(args: argparse.Namespace, settings: Settings) -> int:
         )
         raise UserError(f"{channel} is not configured: {how}")
     to = (
-        [_test_address(channel, args.to)]
+        [address(channel, args.to)]
         if args.to
         else [a for c, a in channels.admins() if c == channel]
     )
@@ -144,19 +146,6 @@ def cmd_notify_test(args: argparse.Namespace, settings: Settings) -> int:
         failed += not ok
         print(f"notify-test: {channel} {row.address}: {'sent' if ok else row.last_error}")
     return EXIT_OK if not failed else EXIT_USAGE
-
-
-def _test_address(channel: str, value: str) -> str:
-    if channel == "telegram":
-        if not value.lstrip("-").isdigit():
-            raise UserError(f"{value!r} is not a Telegram chat id")
-        return str(int(value))
-    from notifiers.email.message import AddressError, parse_mailbox
-
-    try:
-        return parse_mailbox(value).addr_spec
-    except AddressError as exc:
-        raise UserError(str(exc)) from None
 
 
 async def _notify_test(

@@ -20,14 +20,9 @@ from watcher.health import OutboxReading, Readings, SourceReading, verdict
 from watcher.policy import DEFAULT_DELIVERY_POLICY
 
 
-def _outbox(store: Store, now: datetime) -> OutboxReading | None:
+def _outbox(store: Store, now: datetime) -> OutboxReading:
     """Deliveries stuck past their retries: still pending a retry interval (the longest
     backoff) after they were due, so nothing is sending them."""
-    found = store.conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'deliveries'"
-    ).fetchone()
-    if found is None:
-        return None
     stuck, example = store.overdue_deliveries(now - DEFAULT_DELIVERY_POLICY.max_backoff)
     return OutboxReading(stuck, example)
 

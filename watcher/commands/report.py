@@ -9,13 +9,16 @@ from pathlib import Path
 
 from watcher.config import Settings
 from watcher.errors import EXIT_OK, UserError
+from watcher.urls import check_url
 
 
 def _base_url(value: str | None) -> str:
     if not value:
         return ""
-    if not value.startswith(("http://", "https://")):
-        raise UserError(f"--base-url {value!r} is not an http(s) URL (e.g. https://example.org/)")
+    try:
+        check_url(value)  # the one rule for URLs, in the config and on the command line
+    except ValueError as exc:
+        raise UserError(f"--base-url: {exc} (e.g. https://example.org/)") from None
     return value if value.endswith("/") else value + "/"
 
 

@@ -14,11 +14,30 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from state import Store
+from state import Store, database_exists
 from state.store import SubscriberRow
 from watcher.config import Settings
 from watcher.dates import iso
 from watcher.errors import EXIT_OK, UserError
+
+
+def address(channel: str, value: str) -> str:
+    """A recipient as the store keeps it: a chat id as decimal text, an email address as its
+    checked addr-spec; UserError for anything else (`subscribers`, `notify-test --to`)."""
+    if channel == "telegram":
+        text = value.strip()
+        if not text.lstrip("-").isdigit() or int(text) == 0:
+            raise UserError(
+                f"{text!r} is not a Telegram chat id (a number such as 123456789, "
+                "or -100... for a channel or group)"
+            )
+        return str(int(text))
+    from notifiers.email.message import AddressError, parse_mailbox
+
+    try:
+        return parse_mailbox(value).addr_spec
+    except AddressError as exc:
+        raise UserError(str(exc)) from None
 
 
 def _recipient(args: argparse.Namespace) -> tuple[str, str]:
@@ -26,21 +45,10 @@ def _recipient(args: argparse.Namespace) -> tuple[str, str]:
     if args.telegram is not None and args.email:
         raise UserError("give an email address or --telegram CHAT_ID, not both")
     if args.telegram is not None:
-        text = args.telegram.strip()
-        if not text.lstrip("-").isdigit() or int(text) == 0:
-            raise UserError(
-                f"{text!r} is not a Telegram chat id (a number such as 123456789, "
-                "or -100... for a channel or group)"
-            )
-        return "telegram", str(int(text))
+        return "telegram", address("telegram", args.telegram)
     if not args.email:
         raise UserError("give an email address or --telegram CHAT_ID")
-    from notifiers.email.message import AddressError, parse_mailbox
-
-    try:
-        return "email", parse_mailbox(args.email).addr_spec
-    except AddressError as exc:
-        raise UserError(str(exc)) from None
+    return "email", address("email", args.email)
 
 
 def _ids(value: str | None, known: tuple[str, ...], what: str) -> tuple[str, ...]:
@@ -107,7 +115,7 @@ def cmd_subscribers(args: argparse.Namespace, settings: Settings) -> int:
     db = settings.storage.database
     if args.action == "list":
         rows: list[SubscriberRow] = []
-        if db.exists():
+        if database_exists(db):
             with Store.open(db, readonly=True) as store:
                 rows = store.subscribers()
         if args.json:

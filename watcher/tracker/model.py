@@ -42,6 +42,7 @@ from state.store import DocumentRow, EventRow
 from watcher.analysis.statement import Commitment, Statement
 from watcher.analysis.summary import EventSummary
 from watcher.display import ordinal
+from watcher.series import short_name
 
 
 class Mark(StrEnum):
@@ -135,7 +136,7 @@ class SeriesGroup:
     @property
     def short(self) -> str:
         """The name before its gloss: JUCIP, of JUCIP (Japan-U.S. Commercial and ...)."""
-        return self.name.split(" (", 1)[0]
+        return short_name(self.name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ def write_tracker(settings: Settings, out: Path, *, base_url: str = "") -> list[
     """Build the tracker and the feed from the archive and write them under `out`; returns the
     files written. `base_url` (ending in /) is where `out` is published, for the feed's links."""
     now = datetime.now(UTC)
-    analyzer = Analyzer.from_settings(settings)
+    analyzer = Analyzer(settings)
     with Store.throwaway(settings.storage.database) as store:
         Archive(store, analyzer).seed_bundled_history(now)
         tracker = read_tracker(store, analyzer, now)
