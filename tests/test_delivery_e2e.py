@@ -70,7 +70,7 @@ def test_baseline_then_one_alert_per_channel_then_a_threaded_follow_up(
     assert "Held 2024-04-10" in tg.text and "Compared with the 2nd Ministerial Meeting" in tg.text
     assert {"bold", "italic", "text_link"} <= set(tg.entity_types())
     [mail] = mails_to(smtp_server, ALICE)
-    assert mail["Subject"] == "[JUCIP] 3rd Ministerial Meeting: press release (held 2024-04-10)"
+    assert mail["Subject"] == "[JUCIP] 3rd Ministerial Meeting: ministry release (held 2024-04-10)"
     text, html = parts(mail)
     assert "Critical minerals (first time in the series)" in text
     assert "<table" in html and meti.url(NEW_RELEASE) in html

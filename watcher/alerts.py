@@ -201,4 +201,10 @@ class Alerts:
 
 def _release(doc: DocumentRow) -> dict[str, Any]:
     """What every alert's payload says of its release (the renderers' fallback facts)."""
-    return {"title": doc.title, "url": doc.url, "lang": doc.lang, "date": iso(doc.date)}
+    return {
+        "title": doc.title,
+        "url": doc.url,
+        "lang": doc.lang,
+        "date": iso(doc.date),
+        "kind": (doc.statement or {}).get("kind"),
+    }

@@ -117,7 +117,7 @@ def admin_addresses(telegram: TelegramConfig, email: EmailConfig) -> list[tuple[
     this process (a note queued now is sent by whichever process has the secret)."""
     out = [("telegram", str(c)) for c in telegram.admin_chat_ids]
     if email.host and email.admin:
-        from notifiers.email.message import AddressError, parse_mailbox
+        from watcher.addresses import AddressError, parse_mailbox
 
         try:
             out += [("email", parse_mailbox(a).addr_spec) for a in email.admin]
@@ -140,7 +140,7 @@ def resolve_channels(telegram: TelegramConfig, email: EmailConfig) -> Channels:
         secrets.register(token)
     if not email.host:
         return Channels(token, tuple(telegram.admin_chat_ids))
-    from notifiers.email.message import AddressError, parse_mailbox
+    from watcher.addresses import AddressError, parse_mailbox
 
     password = os.environ.get(email.password_env) or None
     secrets.register(password)

@@ -1,4 +1,4 @@
-"""Alert emails as MIME messages, and email address checks. Pure: builds bytes, sends nothing.
+"""Alert emails as MIME messages. Pure: builds bytes, sends nothing.
 
 `build_message` makes a multipart/alternative message (plain text first, then HTML) from parts
 the renderers already made, with the headers a list mail needs: From, To, Subject, Date,
@@ -19,10 +19,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy as _policy
-from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid
 from urllib.parse import quote, urlsplit
+
+from watcher.addresses import AddressError, Mailbox, clean_header, parse_mailbox
+
+__all__ = [
+    "POLICY",
+    "AddressError",
+    "Mailbox",
+    "OutgoingMail",
+    "build_message",
+    "clean_header",
+    "new_message_id",
+    "parse_mailbox",
+]
 
 
 class _UriListHeader(UnstructuredHeader):
@@ -71,34 +84,11 @@ _HEADERS.map_to_type("subject", _SubjectHeader)
 POLICY = _policy.SMTP.clone(cte_type="7bit", header_factory=_HEADERS)
 
 # Control characters and the Unicode line and paragraph separators: none belongs in a header.
-_HEADER_BREAKERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-_SPACES = re.compile(r"\s+")
-_DOMAIN_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _MSG_ID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
 _LIST_ID = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)+$")
 # RFC 3986 characters; anything else in an unsubscribe URL is ours to have escaped first.
 _MAX_URL = 900  # a header line may be 998 characters
 _URL_CHARS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
-
-
-class AddressError(ValueError):
-    """An address that is not one plain mailbox; the message says why, for the user."""
-
-
-@dataclass(frozen=True)
-class Mailbox:
-    """One validated address: `addr_spec` is local@domain with the domain in ASCII (IDNA)."""
-
-    addr_spec: str
-    display_name: str = ""
-
-    @property
-    def domain(self) -> str:
-        return self.addr_spec.rpartition("@")[2]
-
-    def __str__(self) -> str:
-        local, _, domain = self.addr_spec.rpartition("@")
-        return str(Address(clean_header(self.display_name), local, domain))
 
 
 @dataclass(frozen=True)
@@ -112,43 +102,6 @@ class OutgoingMail:
 
     def as_bytes(self) -> bytes:
         return self.message.as_bytes(policy=POLICY)
-
-
-def parse_mailbox(value: str | Mailbox) -> Mailbox:
-    """`value` ("alice@example.org" or "Alice <alice@example.org>") as a Mailbox, or
-    AddressError saying what is wrong: empty, a list, a group, no domain, a line break..."""
-    if isinstance(value, Mailbox):
-        return value
-    text = value.strip() if isinstance(value, str) else ""
-    if not text:
-        raise AddressError("empty email address")
-    if _HEADER_BREAKERS.search(text):
-        raise AddressError(f"{_shown(text)} contains a line break or control character")
-    try:
-        header = _policy.default.header_factory("to", text)
-    except Exception:  # the stdlib parser raises IndexError, not only HeaderParseError
-        raise AddressError(
-            f"{_shown(text)} is not an email address like name@example.org"
-        ) from None
-    addresses = header.addresses  # type: ignore[attr-defined]
-    if len(addresses) != 1 or any(g.display_name for g in header.groups):  # type: ignore[attr-defined]
-        raise AddressError(f"{_shown(text)} is not a single address (one mailbox, no list)")
-    address: Address = addresses[0]
-    local, domain = address.username, address.domain
-    if not local or not domain or header.defects:  # type: ignore[attr-defined]
-        raise AddressError(f"{_shown(text)} is not an email address like name@example.org")
-    # A second parser must read the same mailbox: a differential is how recipients get smuggled.
-    if parseaddr(text)[1].lower() != f"{local}@{domain}".lower():
-        raise AddressError(f"{_shown(text)} is ambiguous; give the address alone")
-    if not local.isascii():
-        raise AddressError(f"{_shown(text)}: non-ASCII before the @ is not supported")
-    return Mailbox(f"{local}@{_ascii_domain(domain, text)}", address.display_name)
-
-
-def clean_header(value: str) -> str:
-    """`value` on one line: control characters and line breaks become spaces, runs of
-    whitespace one space. Every header value we set passes through here."""
-    return _SPACES.sub(" ", _HEADER_BREAKERS.sub(" ", value)).strip()
 
 
 def new_message_id(domain: str) -> str:
@@ -242,21 +195,6 @@ def _checked_msg_id(value: str) -> str:
     return value
 
 
-def _ascii_domain(domain: str, shown: str) -> str:
-    try:
-        ascii_domain = domain.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        raise AddressError(f"{_shown(shown)} has an invalid domain") from None
-    labels = ascii_domain.split(".")
-    if len(labels) < 2 or not all(_DOMAIN_LABEL.match(label) for label in labels):
-        raise AddressError(f"{_shown(shown)} has no valid domain (like example.org) after the @")
-    return ascii_domain
-
-
 def _body(text: str) -> str:
     # One line-ending convention in; the policy writes CRLF out.
     return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _shown(text: str) -> str:
-    return repr(text if len(text) <= 80 else text[:77] + "...")

@@ -18,15 +18,16 @@ from watcher.analysis.summary import EventSummary
 from watcher.display import ordinal
 
 LANG_NAMES = {"en": "English", "ja": "Japanese"}
-# What a release is, from its title: the first cue found names it (English and Japanese cues).
-_KINDS = (
-    (("joint statement", "共同声明"), "joint statement"),
-    (("joint readout",), "joint readout"),
-    (("readout", "概要"), "readout"),
-    (("fact sheet", "ファクトシート"), "fact sheet"),
-    (("press conference", "記者会見"), "press conference"),
-    (("joint press", "共同記者"), "joint press release"),
-)
+# How a subject names a release of each document kind (watcher.analysis.kind judges the kind,
+# once, when the release is archived).
+_KIND_WORDS = {
+    "joint-statement": "joint statement",
+    "joint-readout": "joint readout",
+    "ministry-release": "ministry release",
+    "media-note": "media note",
+    "press-conference": "press conference",
+    "remarks": "remarks",
+}
 
 
 @dataclass(frozen=True)
@@ -120,12 +121,10 @@ def meeting_name(meeting: Meeting | None) -> str | None:
     return " ".join(p for p in parts if p)
 
 
-def doc_kind(title: str) -> str:
-    folded = title.casefold()
-    for cues, kind in _KINDS:
-        if any(c in folded for c in cues):
-            return kind
-    return "press release"
+def doc_kind(kind: str | None) -> str:
+    """ "joint readout" for a release of kind "joint-readout"; "press release" for another kind
+    or for one archived before kinds were judged."""
+    return _KIND_WORDS.get(kind or "", "press release")
 
 
 def pick(summary: EventSummary, text: str, text_lang: str, want: str) -> tuple[str, str | None]:
@@ -228,7 +227,7 @@ def event_view(summary: EventSummary, want: str = "both") -> AlertView:
         meeting=meeting_name(meeting),
         held=meeting.date if meeting else None,
         place=meeting.place if meeting else None,
-        doc_kind=doc_kind(summary.headline),
+        doc_kind=doc_kind(summary.first.kind),
         groups=_groups(summary, key, want),
         all_commitments=_groups(summary, full or key, want),
         comparison=_comparison(summary),
@@ -248,7 +247,7 @@ def follow_up_view(summary: EventSummary, payload: Mapping[str, Any]) -> AlertVi
     if same_site and lang in LANG_NAMES and lang != payload.get("first_lang"):
         version = f"{LANG_NAMES[lang]} version published"  # the publisher's own translation
     else:
-        kind = doc_kind(title)
+        kind = doc_kind(payload.get("kind"))
         what = "Another version" if kind == "press release" else kind.capitalize()
         version = f"{what} published on {host or 'another site'}"
     labels = payload.get("topic_labels") or {}
@@ -260,7 +259,7 @@ def follow_up_view(summary: EventSummary, payload: Mapping[str, Any]) -> AlertVi
         meeting=base.meeting,
         held=base.held,
         place=base.place,
-        doc_kind=doc_kind(title),
+        doc_kind=doc_kind(payload.get("kind")),
         links=(_link(lang, payload.get("url", "")),),
         url=payload.get("url", ""),
         version=version,
@@ -309,7 +308,7 @@ def alert_view(
             kind="event",
             series=series_label(series),
             title=title,
-            doc_kind=doc_kind(title),
+            doc_kind=doc_kind(payload.get("kind")),
             links=(_link(str(payload.get("lang", "")), url),) if url else (),
             url=url,
         )

@@ -32,7 +32,7 @@ def address(channel: str, value: str) -> str:
                 "or -100... for a channel or group)"
             )
         return str(int(text))
-    from notifiers.email.message import AddressError, parse_mailbox
+    from watcher.addresses import AddressError, parse_mailbox
 
     try:
         return parse_mailbox(value).addr_spec
