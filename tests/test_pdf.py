@@ -179,6 +179,33 @@ def test_a_polled_release_brings_its_pdf_joint_statement_into_its_event(
     assert summary.comparison is not None and summary.comparison.scope == "meeting"
 
 
+def test_an_attachment_that_cannot_be_read_is_logged_and_the_release_archived(
+    tmp_path: Path,
+    sites: dict[str, ReplayServer],
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The PDF is read in a child process (watcher/child.py); what goes wrong there (here a
+    damaged file) comes back as one line, and the release is archived without it."""
+    config = meti_only(tmp_path, sites)
+    meti = sites["meti"]
+    check(config, capsys)  # the baseline
+    add_new_meti_release(meti)
+    page = (FIXTURES / "new_release_ja.html").read_text(encoding="utf-8")
+    related = f'<h2 class="line">関連資料</h2><ul><li><a href="{ATTACHED_PDF}">声明</a></li></ul>'
+    meti.add(NEW_RELEASE, Route(body=page.replace("<h2", related + "<h2", 1).encode("utf-8")))
+    damaged = b"%PDF-1.7\n" + bytes(range(256)) * 8
+    meti.add(ATTACHED_PDF, Route(body=damaged, content_type="application/pdf"))
+    code, report = check(config, capsys)
+    assert code == 0 and len(report["releases"]) == 1
+    assert len(meti.requests_to(ATTACHED_PDF)) == 1
+    with read_store(tmp_path / "db.sqlite3") as store:
+        assert store.document_by_url(meti.url(NEW_RELEASE)) is not None
+        assert store.document_by_url(meti.url(ATTACHED_PDF)) is None
+    logged = [r.getMessage() for r in caplog.records if r.name == "watcher.pipeline"]
+    assert any(meti.url(ATTACHED_PDF) in m and "unreadable PDF" in m for m in logged), logged
+
+
 def test_extract_reads_a_pdf_url_and_a_pdf_behind_a_page_address(
     tmp_path: Path, sites: dict[str, ReplayServer], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -504,6 +504,7 @@ class Poller:
         if judgement.detection.relevance is not Relevance.PRIMARY or not doc.attachments:
             return []
         from watcher.attachments import fetch_pdf
+        from watcher.child import ChildFailed, run_in_child
         from watcher.pdf import PdfError, document_from_pdf
 
         out = []
@@ -514,11 +515,13 @@ class Poller:
             try:
                 if isinstance(data, str):
                     raise PdfError(data)
-                # pdfminer is pure Python: a long PDF must not stall the other sources' polls.
-                part = await asyncio.to_thread(
+                # In a child process (watcher/child.py): pdfminer is pure Python and holds
+                # every page's layout, so a long PDF stalls no other source's poll, leaves
+                # none of its memory behind, and a hostile one costs the child alone.
+                part = await run_in_child(
                     document_from_pdf, data, url, title=link_text, posted=doc.date
                 )
-            except PdfError as exc:
+            except (PdfError, ChildFailed) as exc:
                 log.warning("source %s: attachment %s of %s: %s", cfg.name, url, doc.url, exc)
                 continue
             if part.text.strip():

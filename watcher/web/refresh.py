@@ -4,8 +4,11 @@ The daemon writes the tracker and the feed (`watcher.tracker.site.write_tracker`
 file by file) when it starts and whenever the archive changes: after a poll that archived
 something, or after an `import` or a `backfill` that ran while the daemon was stopped. It
 notices by the store's archive version (how many documents, the newest id), read every few
-seconds on a connection of its own; reading it costs well under a millisecond, writing the
-tracker tens of milliseconds, in a worker thread so the loop keeps serving.
+seconds on a connection of its own; reading it costs well under a millisecond. Writing the
+tracker (tens of milliseconds, and Jinja2, the tracker model and the comparison of every
+meeting) runs in a short-lived child process (`watcher.child`): the loop keeps serving, and
+none of that memory stays with the daemon. A child that fails is reported, and the next look
+tries again.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import os
 from pathlib import Path
 
 from state.db import StoreError
+from watcher.child import ChildFailed, run_in_child
 from watcher.config import Settings
 from watcher.errors import UserError
 
@@ -80,10 +84,10 @@ class TrackerRefresher:
             version = await asyncio.to_thread(archive_version, self.settings.storage.database)
             if version == self.version:
                 return False
-            written = await asyncio.to_thread(
+            written = await run_in_child(
                 write_tracker, self.settings, self.folder, base_url=self.base_url
             )
-        except (UserError, StoreError, OSError) as exc:
+        except (UserError, StoreError, OSError, ChildFailed) as exc:
             self._report(str(exc))
             return False
         except Exception as exc:  # a bug: keep serving what was written before
