@@ -239,3 +239,17 @@ def test_sources_json_keeps_non_ascii_text(
     # As every other --json output: UTF-8 text, not \\u escapes.
     assert "監視設定.toml" in out and "\\u" not in out
     assert json.loads(out)["config"] == str(cfg)
+
+
+def test_every_command_of_the_parser_has_a_handler() -> None:
+    """The parser and the dispatch table name the same commands, and each handler exists."""
+    import argparse
+    import importlib
+
+    from watcher.cli import build_parser
+    from watcher.commands import HANDLERS
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(sub.choices) == set(HANDLERS)
+    for module, name in HANDLERS.values():
+        assert callable(getattr(importlib.import_module(module), name))

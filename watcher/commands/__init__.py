@@ -3,57 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 
 from watcher.config import Settings
 
+# command -> (module, handler). Each module is imported only when its command runs, so
+# `jucip-watch history` does not pay for httpx or APScheduler.
+HANDLERS: dict[str, tuple[str, str]] = {
+    "check": ("watcher.commands.poll", "cmd_check"),
+    "run": ("watcher.commands.poll", "cmd_run"),
+    "sources": ("watcher.commands.status", "cmd_sources"),
+    "history": ("watcher.commands.status", "cmd_history"),
+    "health": ("watcher.commands.health", "cmd_health"),
+    "report": ("watcher.commands.report", "cmd_report"),
+    "backfill": ("watcher.commands.backfill", "cmd_backfill"),
+    "subscribers": ("watcher.commands.subscribers", "cmd_subscribers"),
+    "deliver": ("watcher.commands.deliver", "cmd_deliver"),
+    "outbox": ("watcher.commands.deliver", "cmd_outbox"),
+    "notify-test": ("watcher.commands.deliver", "cmd_notify_test"),
+    "extract": ("watcher.commands.analysis", "cmd_extract"),
+    "compare": ("watcher.commands.analysis", "cmd_compare"),
+    "import": ("watcher.commands.analysis", "cmd_import"),
+}
+
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    # Imported per command so `jucip-watch history` does not pay for httpx or APScheduler.
-    if args.command == "check":
-        from watcher.commands.poll import cmd_check
-
-        return cmd_check(args, settings)
-    if args.command == "run":
-        from watcher.commands.poll import cmd_run
-
-        return cmd_run(args, settings)
-    if args.command == "sources":
-        from watcher.commands.status import cmd_sources
-
-        return cmd_sources(args, settings)
-    if args.command == "history":
-        from watcher.commands.status import cmd_history
-
-        return cmd_history(args, settings)
-    if args.command == "health":
-        from watcher.commands.health import cmd_health
-
-        return cmd_health(args, settings)
-    if args.command == "report":
-        from watcher.commands.report import cmd_report
-
-        return cmd_report(args, settings)
-    if args.command == "backfill":
-        from watcher.commands.backfill import cmd_backfill
-
-        return cmd_backfill(args, settings)
-    if args.command == "subscribers":
-        from watcher.commands.subscribers import cmd_subscribers
-
-        return cmd_subscribers(args, settings)
-    if args.command in ("deliver", "outbox", "notify-test"):
-        from watcher.commands import deliver
-
-        return {
-            "deliver": deliver.cmd_deliver,
-            "outbox": deliver.cmd_outbox,
-            "notify-test": deliver.cmd_notify_test,
-        }[args.command](args, settings)
-    from watcher.commands import analysis
-
-    handler = {
-        "extract": analysis.cmd_extract,
-        "compare": analysis.cmd_compare,
-        "import": analysis.cmd_import,
-    }[args.command]
-    return handler(args, settings)
+    module, name = HANDLERS[args.command]
+    handler = getattr(importlib.import_module(module), name)
+    return handler(args, settings)  # type: ignore[no-any-return]
