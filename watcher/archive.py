@@ -362,9 +362,10 @@ class Archive:
             ]
         # The meeting now has one more document: its topics and its comparison with the
         # previous meeting are the event's, all documents together.
+        documents = self.store.event_documents(event_id)
         grown = summary.joined(statement.ref(), pairs).regrown(
-            self.meeting_statements(event_id),
-            self.compare_event(event_id),
+            self.meeting_statements(event_id, documents),
+            self.compare_event(event_id, documents),
             taxonomy=self.analyzer.taxonomy,
         )
         self.store.set_event_summary(event_id, grown.to_dict())
