@@ -164,6 +164,7 @@ def main() -> None:
         growth = f"   x{t / previous_ms:4.1f} for 10x the archive" if previous_ms else ""
         print(f"  {n:5d} statements  {t * 1000:7.3f} ms{growth}")
         previous_ms = t
+    meetings_bench(history)
 
 
 def archived_meetings(base: list[Statement], n: int) -> tuple[Store, int]:
@@ -240,4 +241,3 @@ def meetings_bench(history: list[Statement]) -> None:
 
 if __name__ == "__main__":
     main()
-    meetings_bench([s for _, s in bundled_history()])

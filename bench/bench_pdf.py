@@ -13,15 +13,13 @@ Run: .venv/bin/python bench/bench_pdf.py
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from bench_report import median_of  # noqa: E402
 from pdf_render import render  # noqa: E402
 
 from watcher.analysis.pages import reflow  # noqa: E402
@@ -52,16 +50,6 @@ def pages_of(source: list[str], header: str) -> tuple[bytes, list[str]]:
         else:
             hi = mid - 1
     return render(source[:lo], header=header), source[:lo]
-
-
-def median_seconds(fn: Callable[[], object], repeat: int = 5) -> float:
-    fn()
-    runs = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - t0)
-    return statistics.median(runs)
 
 
 def in_order(text: str, source: list[str]) -> float:
@@ -95,7 +83,7 @@ def main() -> None:
     for lang, source, header in (("English", EN, "Joint Statement"), ("Japanese", JA, "共同声明")):
         data, paras = pages_of(source, header)
         for name, reader in readers:
-            t = median_seconds(lambda r=reader, d=data: reflow(r(d)))
+            t = median_of(lambda r=reader, d=data: reflow(r(d)))
             order = in_order(reflow(reader(data)), paras)
             print(
                 f"  {lang:8} {name:12} {t / PAGES * 1000:7.1f} ms per page   "

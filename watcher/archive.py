@@ -210,28 +210,32 @@ class Archive:
     def previous_event(self, event_id: int) -> EventRow | None:
         """The event of the meeting before this one in its series (`events.previous_meeting`)."""
         row = self.store.event(event_id)
-        if row is None:
-            return None
+        return self._previous_of(row) if row is not None else None
+
+    def _previous_of(self, row: EventRow) -> EventRow | None:
         key = _event_key(row)
         if key.when is None:
             return None
-        earlier = self.store.events_before(row.series, key.when, exclude=event_id)
+        earlier = self.store.events_before(row.series, key.when, exclude=row.id)
         found = previous_meeting(key, [Candidate(e.id, _event_key(e)) for e in earlier])
         return next((e for e in earlier if e.id == found), None)
 
-    def compare_event(self, event_id: int) -> Comparison | None:
+    def compare_event(
+        self, event_id: int, documents: Sequence[DocumentRow] | None = None
+    ) -> Comparison | None:
         """The meeting against the previous one: every document of each (`compare_meetings`);
-        None when the series has no earlier meeting with a statement."""
+        None when the series has no earlier meeting with a statement. `documents`: the event's
+        rows, when the caller has read them already."""
         from watcher.analysis.compare import compare_meetings
 
-        new = self.meeting_statements(event_id)
-        previous = self.previous_event(event_id)
-        if not new or previous is None:
+        new = self.meeting_statements(event_id, documents)
+        row = self.store.event(event_id)
+        previous = self._previous_of(row) if new and row is not None else None
+        when = _event_key(row).when if row is not None else None
+        if previous is None or when is None:
             return None
         old = self.meeting_statements(previous.id)
-        row = self.store.event(event_id)
-        when = _event_key(row).when if row else None
-        if not old or when is None:
+        if not old:
             return None
         earlier = self.store.topics_before(previous.series, when)
         return compare_meetings(old, new, earlier_topics=earlier)
@@ -266,7 +270,7 @@ class Archive:
         first = next((d for d in documents if d.statement is not None), None)
         if first is None or first.statement is None:
             return None
-        comparison = self.compare_event(event_id)
+        comparison = self.compare_event(event_id, documents)
         taxonomy = self.analyzer.taxonomy
         summary = build_summary(Statement.from_dict(first.statement), comparison, taxonomy=taxonomy)
         if len(documents) == 1:
@@ -358,9 +362,10 @@ class Archive:
             ]
         # The meeting now has one more document: its topics and its comparison with the
         # previous meeting are the event's, all documents together.
+        documents = self.store.event_documents(event_id)
         grown = summary.joined(statement.ref(), pairs).regrown(
-            self.meeting_statements(event_id),
-            self.compare_event(event_id),
+            self.meeting_statements(event_id, documents),
+            self.compare_event(event_id, documents),
             taxonomy=self.analyzer.taxonomy,
         )
         self.store.set_event_summary(event_id, grown.to_dict())

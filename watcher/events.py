@@ -67,12 +67,11 @@ def meeting_key(statement: Statement) -> MeetingKey | None:
     if series is None:
         return None
     m = statement.meeting
-    stated = m is not None and m.date_source != "posting"
     return MeetingKey(
         series=series,
         ordinal=m.ordinal if m else None,
         level=m.level if m else None,
-        meeting_date=m.date if m and stated else None,
+        meeting_date=m.stated_date if m else None,
         posting_date=statement.date,
     )
 

@@ -32,6 +32,7 @@ JA_WINDOW = 16
 class _Lexicon:
     en: dict[str, str]
     ja: dict[str, str]
+    ja_longest_first: tuple[str, ...]  # a chain is read greedily: "米国" before "米"
     ja_chain: re.Pattern[str]
     en_any: re.Pattern[str]
     offices_en: dict[str, str]
@@ -50,12 +51,14 @@ def _lexicon() -> _Lexicon:
         ja.update({fold(name): c["id"] for name in c["ja"]})
         offices_en.update({fold(name): c["id"] for name in c.get("offices_en", [])})
         offices_ja.update({fold(name): c["id"] for name in c.get("offices_ja", [])})
-    names = "|".join(re.escape(n) for n in sorted(ja, key=len, reverse=True))
+    ja_longest_first = tuple(sorted(ja, key=len, reverse=True))
+    names = "|".join(re.escape(n) for n in ja_longest_first)
     words = "|".join(re.escape(n) for n in sorted(en, key=len, reverse=True))
     offices = "|".join(re.escape(n) for n in sorted(offices_en, key=len, reverse=True))
     return _Lexicon(
         en=en,
         ja=ja,
+        ja_longest_first=ja_longest_first,
         ja_chain=re.compile(rf"(?:(?:{names})・?){{2,}}$"),
         en_any=re.compile(rf"(?<![\w.])(?:{words})(?![\w])"),
         # "Secretary of State for Business" is another country's office than "Secretary of State".
@@ -82,13 +85,12 @@ def _country(words: str, *, suffix: bool) -> str | None:
 
 def _ja_parties(chain: str) -> frozenset[str]:
     lex = _lexicon()
-    names = sorted(lex.ja, key=len, reverse=True)
     out, i = set(), 0
     while i < len(chain):
         if chain[i] == "・":
             i += 1
             continue
-        name = next(n for n in names if chain.startswith(n, i))
+        name = next(n for n in lex.ja_longest_first if chain.startswith(n, i))
         out.add(lex.ja[name])
         i += len(name)
     return frozenset(out)

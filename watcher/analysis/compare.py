@@ -369,7 +369,7 @@ def _merged_meeting(statements: Sequence[Statement]) -> Meeting | None:
     def first(name: str) -> Any:
         return next((getattr(m, name) for m in meetings if getattr(m, name)), None)
 
-    stated = [m for m in meetings if m.date and m.date_source != "posting"]
+    stated = [m for m in meetings if m.stated_date]
     held = stated[0] if stated else meetings[0]
     return Meeting(
         series=first("series"),

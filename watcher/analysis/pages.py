@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from statistics import median
 
-from watcher.textnorm import is_japanese
+from watcher.textnorm import is_japanese, is_word_char
 
 # Lines looked at for a running header (top of each page) or footer (bottom).
 EDGE_LINES = 3
@@ -101,7 +101,7 @@ def _join_lines(a: str, b: str, vocabulary: set[str]) -> str:
         if head and tail and (head.group(1) + tail.group()).casefold() in vocabulary:
             return a[:-1] + b
         return a + b
-    if a[-1:].isascii() and a[-1:].isalnum() and b[:1].isascii() and b[:1].isalnum():
+    if is_word_char(a[-1:]) and is_word_char(b[:1]):
         return f"{a} {b}"
     if is_japanese(a[-8:] + b[:8]) or a.endswith("-"):
         return a + b

@@ -58,6 +58,12 @@ class Meeting:
     # date), "dateline" (the statement's own date line) or "posting".
     date_source: str | None = None
 
+    @property
+    def stated_date(self) -> date | None:
+        """`date` when the documents state it: a posting date is no meeting date (METI's
+        English page follows the meeting by weeks)."""
+        return self.date if self.date_source != "posting" else None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "series": self.series,
