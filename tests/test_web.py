@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import feedparser
@@ -19,7 +17,7 @@ import pytest
 from bs4 import BeautifulSoup
 from delivery_helpers import mails_to, with_channels
 from msgspec.structs import replace
-from poll_helpers import add_english_version, add_new_meti_release, check
+from poll_helpers import add_english_version, add_new_meti_release, check, run_cli
 from web_helpers import raw_get, running, wait_for
 
 from replay import ReplayServer
@@ -32,7 +30,6 @@ from watcher.errors import UserError
 from watcher.web.endpoint import WebEndpoint
 from watcher.web.refresh import archive_version
 
-ROOT = Path(__file__).resolve().parent.parent
 ALICE, BOB = "alice@example.org", "bob@example.org"
 
 
@@ -79,12 +76,7 @@ def test_the_tracker_and_the_feed_are_served_and_follow_the_archive(
 
 
 def _health(config: Path) -> tuple[int, str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "watcher", "--config", str(config), "health"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
+    done = run_cli("--config", str(config), "health")
     return done.returncode, (done.stdout or done.stderr).strip()
 
 
