@@ -22,7 +22,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from _timing import median_seconds
+from _measure import median_seconds
 
 from state import Store
 from watcher.archive import Analyzer, Archive
