@@ -34,6 +34,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from _measure import proc_memory
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -68,16 +70,6 @@ IMPORTS = [
 
 def mib(kb: int) -> float:
     return kb / 1024
-
-
-def proc_memory(pid: int) -> tuple[float, float]:
-    """(VmRSS, VmHWM) of `pid` in MiB."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            fields[key] = int(value.split()[0])
-    return mib(fields["VmRSS"]), mib(fields["VmHWM"])
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:

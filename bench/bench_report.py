@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from _measure import median_seconds
 
 from state import Store
 from watcher.archive import Analyzer, Archive
@@ -38,16 +38,6 @@ from watcher.tracker.site import write_tracker
 TARGET_S = 2.0
 JUCIP = ("Japan-U.S. Commercial and Industrial Partnership (JUCIP)", "JUCIP")
 EPCC = ("U.S.-Japan Economic Policy Consultative Committee (EPCC)", "EPCC")
-
-
-def median_of(fn: Callable[[], object], runs: int = 5) -> float:
-    fn()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def synthetic_documents(n: int, seed: int = 11) -> list[tuple[Document, bool]]:
@@ -100,17 +90,17 @@ def phases(settings: Settings) -> dict[str, float]:
     now = datetime.now(UTC)
     with Store.open(settings.storage.database, readonly=True) as store:
         tracker = read_tracker(store, analyzer, now)
-        read_s = median_of(lambda: read_tracker(store, analyzer, now))
+        read_s = median_seconds(lambda: read_tracker(store, analyzer, now))
     return {
         "read (model from the store)": read_s,
-        "render pages": median_of(lambda: render_pages(tracker)),
-        "render feed": median_of(lambda: render_feed(tracker)),
+        "render pages": median_seconds(lambda: render_pages(tracker)),
+        "render feed": median_seconds(lambda: render_feed(tracker)),
     }
 
 
 def report(label: str, settings: Settings, out: Path) -> float:
     files = write_tracker(settings, out)
-    total = median_of(lambda: write_tracker(settings, out))
+    total = median_seconds(lambda: write_tracker(settings, out))
     size = sum(p.stat().st_size for p in files) / 1024
     ok = "PASS" if total < TARGET_S else "FAIL"
     print(f"{label}: {len(files)} files, {size:,.0f} KB; whole report {total * 1000:,.1f} ms  {ok}")

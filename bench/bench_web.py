@@ -19,60 +19,44 @@ from __future__ import annotations
 
 import argparse
 import re
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
+from _measure import proc_memory
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from replay import serve_sites  # noqa: E402
 from replay.loopback import SITES, config_text  # noqa: E402
+from replay.process import Daemon  # noqa: E402
 
 SOURCES = 6
 TARGET_MIB = 60.0
 
 
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+def first_pass(daemon: Daemon, web: bool) -> str | None:
+    """Wait until every source polled (and, with the endpoint, the tracker was written after
+    that); the endpoint URL."""
 
+    def read() -> tuple[str | None, bool]:
+        url, polled, written = None, set(), not web
+        for line in list(daemon.lines):
+            if found := re.search(r"web: serving .* on (http://\S+)", line):
+                url = found.group(1)
+            if "web: tracker written" in line and len(polled) == SOURCES:
+                written = True
+            if "source=" in line and "status=" in line:
+                polled.add(line.split("source=")[1].split()[0])
+        return url, len(polled) >= SOURCES and written and (url is not None or not web)
 
-def daemon(config: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "watcher", "--config", str(config), "run"],
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def first_pass(proc: subprocess.Popen[str], web: bool) -> str | None:
-    """Read the log until every source polled (and the tracker is written); the endpoint URL."""
-    assert proc.stderr is not None
-    url, polled, written = None, set(), not web
-    deadline = time.monotonic() + 120
-    while (len(polled) < SOURCES or not written or (web and url is None)) and (
-        time.monotonic() < deadline
-    ):
-        line = proc.stderr.readline()
-        if not line:
-            raise RuntimeError("run stopped during its first pass")
-        if found := re.search(r"web: serving .* on (http://\S+)", line):
-            url = found.group(1)
-        if "web: tracker written" in line and len(polled) == SOURCES:
-            written = True
-        if "source=" in line and "status=" in line:
-            polled.add(line.split("source=")[1].split()[0])
-    return url
+    if not daemon.wait(lambda: read()[1], timeout=120) and daemon.proc.poll() is not None:
+        raise RuntimeError("run stopped during its first pass")
+    return read()[0]
 
 
 def one_run(tmp: Path, web: bool, requests: int) -> tuple[float, dict[str, list[float]]]:
@@ -84,17 +68,16 @@ def one_run(tmp: Path, web: bool, requests: int) -> tuple[float, dict[str, list[
         text = text.replace('listen = "127.0.0.1:0"', 'listen = ""')
     # The tracker is written again when the archive changes; a 1 h interval keeps it idle.
     config.write_text(text + '\n[schedule]\ninterval = "1h"\njitter = 0\n', encoding="utf-8")
-    proc = daemon(config)
+    daemon = Daemon(config)
     timings: dict[str, list[float]] = {}
     try:
-        url = first_pass(proc, web)
+        url = first_pass(daemon, web)
         if url is not None:
             timings = answers(url, requests)
         time.sleep(3)
-        rss = rss_mib(proc.pid)
+        rss = proc_memory(daemon.proc.pid)[0]
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=60)
+        daemon.stop(timeout=60)
         for server in servers.values():
             server.stop()
     return rss, timings

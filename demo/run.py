@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import signal
 import socket
 import subprocess
 import sys
@@ -32,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from replay import ReplayServer, news, serve_sites  # noqa: E402
 from replay.loopback import SITES, config_text  # noqa: E402
+from replay.process import Daemon  # noqa: E402
 from replay.smtp import SmtpServer  # noqa: E402
 from replay.telegram_api import Message, TelegramAPI  # noqa: E402
 
@@ -217,15 +217,13 @@ def step_daemon(demo: Demo, unsubscribe: str) -> None:
     import httpx
 
     print(f"\n   {BOLD}$ jucip-watch run &{RESET}", flush=True)
-    proc = subprocess.Popen(
-        demo.command("run"), cwd=demo.work, env=demo.env, stderr=subprocess.PIPE, text=True
-    )
+    daemon = Daemon(demo.config, demo.env)
     try:
         url = f"http://{demo.web}/"
-        health = _wait(lambda: httpx.get(url + "healthz", timeout=5), proc)
+        health = _wait(lambda: httpx.get(url + "healthz", timeout=5), daemon)
         say(f"{DIM}the daemon polls every source on its schedule and serves {url}{RESET}")
         say(f"GET /healthz  → {health.status_code} {health.text.strip()}")
-        index = _wait(lambda: httpx.get(url, timeout=5), proc)
+        index = _wait(lambda: httpx.get(url, timeout=5), daemon)
         feed = httpx.get(url + "feed.xml", timeout=5)
         say(f"GET /         → {index.status_code} the tracker ({len(index.content):,} bytes)")
         say(f"GET /feed.xml → {feed.status_code} {feed.headers['content-type']}")
@@ -235,18 +233,18 @@ def step_daemon(demo: Demo, unsubscribe: str) -> None:
         expect(done.status_code == 200, f"the one-click unsubscribe answered {done.status_code}")
         say(f"POST List-Unsubscribe=One-Click (a mail client's button) → {done.status_code}")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        err = proc.communicate(timeout=60)[1]
-    expect(proc.returncode == 0 and "Traceback" not in err, f"run stopped badly: {err[-300:]}")
+        code = daemon.stop(timeout=60)
+    err = daemon.log()
+    expect(code == 0 and "Traceback" not in err, f"run stopped badly: {err[-300:]}")
     say(f"{DIM}SIGTERM: the daemon stopped cleanly{RESET}")
 
 
-def _wait(get: Callable[[], object], proc: subprocess.Popen[str]) -> object:
+def _wait(get: Callable[[], object], daemon: Daemon) -> object:
     import httpx
 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        expect(proc.poll() is None, "`jucip-watch run` stopped early")
+        expect(daemon.proc.poll() is None, "`jucip-watch run` stopped early")
         try:
             response: Any = get()
             # 503 is an answer too (/healthz's), except the tracker's "being written".

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,6 +81,19 @@ class Daemon:
 
     def log(self) -> str:
         return "".join(self.lines)
+
+    def wait(self, condition: Callable[[], object], timeout: float = 90) -> bool:
+        """Whether `condition()` came to hold, looked at every 0.1 s until it does, the daemon
+        exits or `timeout` seconds pass (the caller asserts, with `log()` for the reason)."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if self.proc.poll() is not None:
+                self._reader.join(timeout=10)  # its last lines may still make it hold
+                return bool(condition())
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        return True
 
     def stop(self, timeout: float = 60) -> int:
         if self.proc.poll() is None:

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from poll_helpers import run_cli
 
 from replay import ReplayServer
+from replay.process import Daemon
 from state import WriterLock
 from watcher.cli import main
 
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def seed(prefix: str) -> str:
@@ -199,34 +195,20 @@ def test_import_of_an_unrelated_text_needs_a_series(
 def test_run_polls_on_schedule_and_stops_cleanly_on_sigterm(config_path: Path) -> None:
     with config_path.open("a") as f:
         f.write('\n[schedule]\ninterval = "1h"\njitter = 0\n')
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "watcher", "--config", str(config_path), "run"],
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    assert proc.stderr is not None
-    seen: set[str] = set()
-    lines: list[str] = []
-    deadline = time.monotonic() + 90
-    while len(seen) < 6 and time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "status=" in line and "source=" in line:
-            seen.add(line.split("source=")[1].split()[0])
+    daemon = Daemon(config_path)
     try:
-        assert len(seen) == 6, "".join(lines)
+        daemon.wait(lambda: len(daemon.sources_cycled()) == 6)
+        assert len(daemon.sources_cycled()) == 6, daemon.log()
         # A check while the daemon runs is refused with the holder named.
         blocked = run_cli("--config", str(config_path), "check", "--wait", "0")
         assert blocked.returncode == 4 and "run" in blocked.stderr
     finally:
-        proc.send_signal(signal.SIGTERM)
-        rest = proc.communicate(timeout=30)[1]
-    assert proc.returncode == 0
+        before = len(daemon.lines)
+        code = daemon.stop(timeout=30)
+    rest = "".join(daemon.lines[before:])
+    assert code == 0
     assert "stopped" in rest
-    assert "Traceback" not in "".join(lines) + rest
+    assert "Traceback" not in daemon.log()
 
 
 def test_sources_json_keeps_non_ascii_text(

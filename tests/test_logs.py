@@ -5,17 +5,16 @@ from __future__ import annotations
 import io
 import json
 import logging
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from poll_helpers import run_cli
 
 from replay import ReplayServer
 from watcher.logs import setup_logging
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRET = "k3y-that-must-not-leak"
 TOKEN = "123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ"
 
@@ -76,13 +75,7 @@ def test_check_logs_json_lines_without_the_key(
         encoding="utf-8",
     )
     command = ["--log-format", "json", "-vv", "--config", str(cfg), "check", "--json"]
-    result = subprocess.run(
-        [sys.executable, "-m", "watcher", *command],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+    result = run_cli(*command, timeout=60)
     assert result.returncode == 3, result.stderr
     lines = result.stderr.splitlines()
     records = [json.loads(line) for line in lines]  # every line is one JSON object

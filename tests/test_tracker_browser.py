@@ -119,8 +119,8 @@ def tracker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, se
             s.stop()
     assert main(["--config", str(cfg), "report", "--out", str(tmp / "site")]) == 0
     with Store.open(tmp / "db.sqlite3", readonly=True) as store:
-        held = {d.url for d in store.documents()}
-        held |= {u for d in store.documents() for u in d.alternates.values()}
+        documents = store.documents()
+    held = {d.url for d in documents} | {u for d in documents for u in d.alternates.values()}
     yield tmp / "site", held
 
 

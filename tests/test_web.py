@@ -8,11 +8,7 @@ serves it all and stops cleanly."""
 from __future__ import annotations
 
 import re
-import signal
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import feedparser
@@ -21,10 +17,11 @@ import pytest
 from bs4 import BeautifulSoup
 from delivery_helpers import mails_to, with_channels
 from msgspec.structs import replace
-from poll_helpers import add_english_version, add_new_meti_release, check
+from poll_helpers import add_english_version, add_new_meti_release, check, run_cli
 from web_helpers import raw_get, running, wait_for
 
 from replay import ReplayServer
+from replay.process import Daemon
 from replay.smtp import SmtpServer
 from state import Store
 from watcher.cli import main
@@ -33,7 +30,6 @@ from watcher.errors import UserError
 from watcher.web.endpoint import WebEndpoint
 from watcher.web.refresh import archive_version
 
-ROOT = Path(__file__).resolve().parent.parent
 ALICE, BOB = "alice@example.org", "bob@example.org"
 
 
@@ -80,12 +76,7 @@ def test_the_tracker_and_the_feed_are_served_and_follow_the_archive(
 
 
 def _health(config: Path) -> tuple[int, str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "watcher", "--config", str(config), "health"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
+    done = run_cli("--config", str(config), "health")
     return done.returncode, (done.stdout or done.stderr).strip()
 
 
@@ -254,35 +245,25 @@ def test_an_empty_listen_runs_no_endpoint(config_path: Path) -> None:
 def test_run_serves_the_endpoint_and_stops_cleanly(config_path: Path) -> None:
     with config_path.open("a") as f:
         f.write('\n[schedule]\ninterval = "1h"\njitter = 0\n')
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "watcher", "--config", str(config_path), "run"],
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    assert proc.stderr is not None
-    lines: list[str] = []
-    url, polled = None, set()
-    deadline = time.monotonic() + 90
-    while (url is None or len(polled) < 6) and time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        lines.append(line)
-        if found := re.search(r"web: serving .* on (http://\S+)", line):
-            url = found.group(1)
-        if "source=" in line and "status=" in line:
-            polled.add(line.split("source=")[1].split()[0])
+    daemon = Daemon(config_path)
+
+    def served() -> str | None:
+        found = re.search(r"web: serving .* on (http://\S+)", daemon.log())
+        return found.group(1) if found else None
+
     try:
-        assert url is not None and len(polled) == 6, "".join(lines)
+        daemon.wait(lambda: served() and len(daemon.sources_cycled()) >= 6)
+        url, polled = served(), daemon.sources_cycled()
+        assert url is not None and len(polled) == 6, daemon.log()
         health = wait_for(url + "healthz", lambda r: r.status_code == 200)
         assert health.text.startswith("healthy: 6 source(s) on time")
         index = wait_for(url, lambda r: r.status_code == 200 and columns(r) >= 4)
         assert "JUCIP" in index.text
     finally:
-        proc.send_signal(signal.SIGTERM)
-        rest = proc.communicate(timeout=30)[1]
-    assert proc.returncode == 0, rest
-    assert "stopped" in rest and "Traceback" not in "".join(lines) + rest
+        before = len(daemon.lines)
+        code = daemon.stop(timeout=30)
+    rest = "".join(daemon.lines[before:])
+    assert code == 0, rest
+    assert "stopped" in rest and "Traceback" not in daemon.log()
     with pytest.raises(httpx.ConnectError):
         httpx.get(url + "healthz")

@@ -85,6 +85,14 @@ def _month_end(month: date) -> date:
     return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
+def _beyond(page: BackPage, walked: int, pages: int | None, since: date | None) -> bool:
+    """Whether the walk ends before `page`, `walked` pages in: `pages` are walked, or it is the
+    monthly archive of a month before `since`."""
+    if pages is not None and walked >= pages:
+        return True
+    return since is not None and page.month is not None and _month_end(page.month) < since
+
+
 def _total(adapter: Adapter, pages: int | None, since: date | None, today: date) -> int | None:
     """How many pages the walk will visit, when that is known before it starts: monthly
     archives back to `since`; numbered pages only show where they end once read."""
@@ -94,7 +102,7 @@ def _total(adapter: Adapter, pages: int | None, since: date | None, today: date)
     for page in adapter.back_pages(today):
         if page.month is None:
             return pages
-        if _month_end(page.month) < since or (pages is not None and count >= pages):
+        if _beyond(page, count, pages, since):
             break
         count += 1
     return count
@@ -151,9 +159,7 @@ async def backfill(
     report = BackfillReport(cfg.name)
     total = _total(adapter, pages, since, today)
     for page in adapter.back_pages(today):
-        if pages is not None and len(report.pages) >= pages:
-            break
-        if since is not None and page.month is not None and _month_end(page.month) < since:
+        if _beyond(page, len(report.pages), pages, since):
             break
         done, items = await _read(poller, cfg, adapter, page, since=since, first=not report.pages)
         report.pages.append(done)

@@ -146,6 +146,10 @@ class Settings(_Strict):
     def all_sources(self) -> list[SourceConfig]:
         return list(self.sources or ())
 
+    def enabled_sources(self) -> list[SourceConfig]:
+        """The sources a pass polls and `health` watches (not those with enabled = false)."""
+        return [s for s in self.all_sources() if s.enabled]
+
     def source(self, name: str) -> SourceConfig:
         for s in self.all_sources():
             if s.name == name:

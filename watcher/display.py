@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from state.store import DocumentRow, SourceState
     from watcher.analysis.statement import Commitment, Meeting, Statement, StatementRef
     from watcher.analysis.summary import EventSummary
-    from watcher.pipeline import CheckReport, Progress
+    from watcher.pipeline import CheckReport, Progress, ReleaseReport
 
 _STATUS_STYLE = {
     SourceStatus.OK: "green",
@@ -99,20 +99,25 @@ def print_check_report(report: CheckReport, *, dry_run: bool) -> None:
     if not releases:
         console.print("No new JUCIP/EPCC releases.")
     else:
-        # One release per two lines: titles and URLs are long, and tables fold them unreadably.
         console.print(f"[bold]New JUCIP/EPCC releases ({len(releases)})[/]")
         for r in releases:
-            when = r.date.isoformat() if r.date else "undated"
             note = " [dim](baseline: archived silently)[/]" if r.baseline else ""
-            console.print(
-                f"  {when}  [bold]{_esc(', '.join(r.series))}[/] {r.relevance}{note}  "
-                f"[{r.lang}] {_esc(r.title)}"
-            )
-            console.print(f"      [dim]{_esc(r.url)}  (source {_esc(r.source)})[/]")
+            _print_release(console, r, note=note, source=f"  (source {_esc(r.source)})")
     failed = report.failed
     if failed:
         names = ", ".join(s.name for s in failed)
         console.print(f"[bold red]{len(failed)} source(s) need attention:[/] {_esc(names)}")
+
+
+def _print_release(console: Console, r: ReleaseReport, *, note: str = "", source: str = "") -> None:
+    """A release in two lines (titles and URLs are long, and tables fold them unreadably):
+    date, series, relevance (`note`), language and title; then its URL (and `source`)."""
+    when = r.date.isoformat() if r.date else "undated"
+    console.print(
+        f"  {when}  [bold]{_esc(', '.join(r.series))}[/] {r.relevance}{note}  [{r.lang}] "
+        f"{_esc(r.title)}"
+    )
+    console.print(f"      [dim]{_esc(r.url)}{source}[/]")
 
 
 def _ago(when: datetime | None, now: datetime) -> str:
@@ -377,12 +382,7 @@ def print_backfill(report: Any) -> None:
         "(no alerts)."
     )
     for r in report.releases:
-        when = r.date.isoformat() if r.date else "undated"
-        console.print(
-            f"  {when}  [bold]{_esc(', '.join(r.series))}[/] {r.relevance}  [{r.lang}] "
-            f"{_esc(r.title)}"
-        )
-        console.print(f"      [dim]{_esc(r.url)}[/]")
+        _print_release(console, r)
     for p in report.pages:
         if p.failed:
             console.print(f"[bold red]stopped at {_esc(p.url)}[/]: {p.status}: {_esc(p.error)}")

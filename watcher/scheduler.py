@@ -52,7 +52,7 @@ class Polls:
         return report
 
     async def all(self) -> CheckReport:
-        sources = [s for s in self.poller.settings.all_sources() if s.enabled]
+        sources = self.poller.settings.enabled_sources()
         reports = await asyncio.gather(*(self.one(s) for s in sources))
         return CheckReport([r for r in reports if r is not None])
 
@@ -135,7 +135,7 @@ async def _serve(settings: Settings, *, baseline: bool) -> int:
             poller.archive.seed_bundled_history(poller.clock())
             polls = Polls(poller, delivery.wake)
             delivery.start()
-            sources = [s for s in settings.sources if s.enabled]
+            sources = settings.enabled_sources()
             for cfg in sources:
                 interval = settings.interval_of(cfg)
                 scheduler.add_job(

@@ -36,9 +36,7 @@ def readings(settings: Settings, now: datetime) -> Readings:
             states = {s.name: s for s in store.source_states()}
             outbox = _outbox(store, now)
     sources = []
-    for cfg in settings.all_sources():
-        if not cfg.enabled:
-            continue
+    for cfg in settings.enabled_sources():
         st = states.get(cfg.name)
         sources.append(
             SourceReading(

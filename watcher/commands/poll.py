@@ -29,7 +29,7 @@ def require_sources(settings: Settings) -> None:
     """A pass over no source would exit 0 having watched nothing: that is a config mistake."""
     if not settings.all_sources():
         raise UserError(f"{settings.origin}: no sources configured (sources = []): nothing to poll")
-    if not any(s.enabled for s in settings.all_sources()):
+    if not settings.enabled_sources():
         raise UserError(f"{settings.origin}: every source is disabled: nothing to poll")
 
 

@@ -48,7 +48,6 @@ class Request:
     method: str  # upper case
     path: str  # percent-decoded, without the query
     raw_path: str  # as sent, without the query
-    query: str
     headers: Mapping[str, str]  # lower-case names
     body: bytes = b""
 
@@ -217,7 +216,6 @@ async def _read_request(conn: h11.Connection, reader: asyncio.StreamReader) -> R
         method=event.method.decode("latin-1").upper(),
         path=path,
         raw_path=target.path,
-        query=target.query,
         headers=headers,
         body=bytes(body),
     )
