@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import html
 import random
-import statistics
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import lxml.html
+from _measure import median_seconds
 
 from state import Store
 from watcher.analysis.compare import compare_with_previous
@@ -47,16 +46,9 @@ TITLES = {
 }
 
 
-def best_of(fn: Callable[[], object], repeat: int = 7, number: int = 20) -> float:
-    """Median seconds per call over `repeat` batches of `number` calls."""
-    fn()  # warm caches (compiled cues, data files), as in a running daemon
-    runs = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        runs.append((time.perf_counter() - t0) / number)
-    return statistics.median(runs)
+def best_of(fn: Callable[[], object], number: int = 20) -> float:
+    """Median seconds per call over 7 batches of `number` calls (after one warm-up call)."""
+    return median_seconds(fn, repeat=7, number=number)
 
 
 def as_html(title: str, text: str) -> str:

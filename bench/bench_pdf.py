@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from bench_report import median_of  # noqa: E402
+from _measure import median_seconds  # noqa: E402
 from pdf_render import render  # noqa: E402
 
 from watcher.analysis.pages import reflow  # noqa: E402
@@ -83,7 +83,7 @@ def main() -> None:
     for lang, source, header in (("English", EN, "Joint Statement"), ("Japanese", JA, "共同声明")):
         data, paras = pages_of(source, header)
         for name, reader in readers:
-            t = median_of(lambda r=reader, d=data: reflow(r(d)))
+            t = median_seconds(lambda r=reader, d=data: reflow(r(d)))
             order = in_order(reflow(reader(data)), paras)
             print(
                 f"  {lang:8} {name:12} {t / PAGES * 1000:7.1f} ms per page   "
