@@ -75,6 +75,7 @@ def test_human_check_output(config_path: Path, capsys: pytest.CaptureFixture[str
     assert "meti-ja" in out and "ok" in out
     assert "第2回日米商務・産業パートナーシップ" in out
     assert "baseline" in out
+    assert "[ja]" in out  # the release's language, not taken for a rich style tag
 
 
 @pytest.mark.parametrize(

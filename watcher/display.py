@@ -113,8 +113,9 @@ def _print_release(console: Console, r: ReleaseReport, *, note: str = "", source
     """A release in two lines (titles and URLs are long, and tables fold them unreadably):
     date, series, relevance (`note`), language and title; then its URL (and `source`)."""
     when = r.date.isoformat() if r.date else "undated"
+    lang = _esc(f"[{r.lang}]")  # escaped, or rich takes it for a style tag and drops it
     console.print(
-        f"  {when}  [bold]{_esc(', '.join(r.series))}[/] {r.relevance}{note}  [{r.lang}] "
+        f"  {when}  [bold]{_esc(', '.join(r.series))}[/] {r.relevance}{note}  {lang} "
         f"{_esc(r.title)}"
     )
     console.print(f"      [dim]{_esc(r.url)}{source}[/]")
