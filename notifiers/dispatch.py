@@ -111,6 +111,7 @@ class Dispatcher:
         self._pacing = pacing
         self._concurrency = concurrency
         self._paused: dict[str, datetime] = {}
+        self._alerts: dict[int, AlertRow | None] = {}
         self._views: dict[tuple[int, str], AlertView] = {}
         self._wake = asyncio.Event()
         self._stop: asyncio.Event | None = None
@@ -171,6 +172,7 @@ class Dispatcher:
         return report
 
     async def _round(self, due: Sequence[DeliveryRow], report: DeliveryReport) -> None:
+        self._alerts.clear()
         self._views.clear()
         by_channel: dict[str, list[DeliveryRow]] = {}
         for row in due:
@@ -194,10 +196,16 @@ class Dispatcher:
             report.down.setdefault(channel, f"internal error: {exc}")
 
     # -- rendering ------------------------------------------------------------------------------
+    def _alert(self, alert_id: int) -> AlertRow | None:
+        """The alert row, read once a round however many rows, languages and threads use it."""
+        if alert_id not in self._alerts:
+            self._alerts[alert_id] = self.store.alert(alert_id)
+        return self._alerts[alert_id]
+
     def _view(self, row: DeliveryRow) -> AlertView | None:
         key = (row.alert_id, row.lang)
         if key not in self._views:
-            alert = self.store.alert(row.alert_id)
+            alert = self._alert(row.alert_id)
             if alert is None:
                 return None
             self._views[key] = alert_view(
@@ -395,7 +403,7 @@ class Dispatcher:
             return None
 
     def _thread_root(self, row: DeliveryRow) -> str | None:
-        alert = self.store.alert(row.alert_id)
+        alert = self._alert(row.alert_id)
         if alert is None or alert.kind != "follow_up" or alert.event_id is None:
             return None
         return self.store.thread_root(alert.event_id, "email", row.address)
