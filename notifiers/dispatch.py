@@ -28,6 +28,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from notifiers.outcome import Failed, Gone, Migrated, Retry, SendOutcome, Sent
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from notifiers.email.message import OutgoingMail
     from notifiers.email.smtp import SmtpSender
     from notifiers.telegram.sender import Pacing, TelegramSender
+    from watcher.addresses import Mailbox
     from watcher.analysis.summary import EventSummary
     from watcher.fetch import Fetcher
 
@@ -358,12 +360,7 @@ class Dispatcher:
     def _mail(self, group: list[DeliveryRow], report: DeliveryReport) -> OutgoingMail | None:
         """The message for one row (or one recipient's digest rows), its Message-ID stored
         before it is sent; None (the rows failed) if it cannot be built."""
-        from notifiers.email.message import (
-            AddressError,
-            build_message,
-            new_message_id,
-            parse_mailbox,
-        )
+        from notifiers.email.message import AddressError, build_message, new_message_id
         from notifiers.render.email import render_digest, render_email
 
         first = group[0]
@@ -377,15 +374,14 @@ class Dispatcher:
             rendered = render_digest(views, self.clock().date(), unsubscribe=shown)
         else:
             rendered = render_email(views[0], unsubscribe=shown)
-        sender = self.channels.email_sender
-        message_id = first.message_id or new_message_id(parse_mailbox(sender).domain)
+        message_id = first.message_id or new_message_id(self._sender.domain)
         if first.message_id is None:
             with self.store.transaction():
                 self.store.set_message_id(first.id, message_id)
         root = self._thread_root(first)
         try:
             return build_message(
-                sender=sender,
+                sender=self._sender,
                 to=first.address,
                 subject=rendered.subject,
                 text=rendered.text,
@@ -414,18 +410,19 @@ class Dispatcher:
             return None, None
         sub = self.store.subscriber(row.subscriber_id)
         url = self.settings.web.unsubscribe_url(sub.token) if sub else None
-        operator = (self.channels.email_admins or (None,))[0]
-        if operator is None:
-            from notifiers.email.message import parse_mailbox
-
-            operator = parse_mailbox(self.channels.email_sender).addr_spec
+        operator = (self.channels.email_admins or (self._sender.addr_spec,))[0]
         return url, operator
 
     def _list_id(self) -> str:
+        return f"alerts.{self._sender.domain}"
+
+    @cached_property
+    def _sender(self) -> Mailbox:
+        """The configured From mailbox, parsed once (Message-IDs, List-Id, the fallback
+        unsubscribe address)."""
         from notifiers.email.message import parse_mailbox
 
-        domain = parse_mailbox(self.channels.email_sender).domain
-        return f"alerts.{domain}"
+        return parse_mailbox(self.channels.email_sender)
 
     # -- outcomes -------------------------------------------------------------------------------
     def _record(
