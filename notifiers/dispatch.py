@@ -473,9 +473,9 @@ class Dispatcher:
             if row.subscriber_id is None:
                 s.cancel_pending_to(row.channel, row.address, f"admin gone: {outcome.reason}")
                 log.error("admin %s %s is gone: %s", row.channel, row.address, outcome.reason)
-            elif s.end_subscriber(row.subscriber_id, outcome.reason, now=now):
-                self.alerts.admin_note(
-                    f"{row.channel} subscriber {row.address} removed", [outcome.reason], now=now
+            else:
+                self.alerts.subscriber_gone(
+                    row.subscriber_id, row.channel, row.address, outcome.reason, now=now
                 )
         elif isinstance(outcome, Failed | Migrated):
             reason = outcome.reason if isinstance(outcome, Failed) else "migrated twice"

@@ -159,6 +159,16 @@ class Alerts:
         self.store.add_deliveries(alert_id, recipients, now=now, due=now)
         return alert_id
 
+    def subscriber_gone(
+        self, subscriber_id: int, channel: str, address: str, reason: str, *, now: datetime
+    ) -> bool:
+        """End a subscription whose recipient is out of reach for good (its pending rows
+        cancelled) and tell the admins once; False if it had ended already."""
+        if not self.store.end_subscriber(subscriber_id, reason, now=now):
+            return False
+        self.admin_note(f"{channel} subscriber {address} removed", [reason], now=now)
+        return True
+
     def alarm(self, key: str, current: str | None, detail: str | None, now: datetime) -> bool:
         """Record the state of alarm `key` (None: fine) and tell the admins when the policy
         says so (a change of state, the daily reminder, the all-clear). True when told."""
