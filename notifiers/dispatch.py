@@ -223,20 +223,17 @@ class Dispatcher:
     # -- Telegram -------------------------------------------------------------------------------
     async def _telegram_sender(self) -> TelegramSender:
         if self._telegram is None:
-            from notifiers.telegram.request import FetcherRequest
+            from notifiers.telegram.request import sender_on
             from notifiers.telegram.sender import Pacing, TelegramSender
 
-            pacing = Pacing() if self._pacing is True else (self._pacing or None)
-            request = FetcherRequest(self._fetcher) if self._fetcher is not None else None
-            assert self.channels.telegram_token is not None
-            self._telegram = TelegramSender(
-                self.channels.telegram_token,
-                api_url=self.settings.telegram.api_url,
-                request=request,
-                # Never polled here; without one PTB would open an HTTP client of its own.
-                get_updates_request=FetcherRequest(self._fetcher) if self._fetcher else None,
-                pacing=pacing,  # type: ignore[arg-type]
-            )
+            given = self._pacing
+            pacing = given if isinstance(given, Pacing) else (Pacing() if given else None)
+            token, api_url = self.channels.telegram_token, self.settings.telegram.api_url
+            assert token is not None
+            if self._fetcher is None:  # an HTTP client of the sender's own
+                self._telegram = TelegramSender(token, api_url=api_url, pacing=pacing)
+            else:
+                self._telegram = sender_on(self._fetcher, token, api_url, pacing=pacing)
             self._own_telegram = True
         return self._telegram
 
