@@ -245,7 +245,7 @@ def event_view(summary: EventSummary, want: str = "both") -> AlertView:
 
 def follow_up_view(summary: EventSummary, payload: Mapping[str, Any]) -> AlertView:
     """The short note for another version of an alerted meeting."""
-    base = event_view(summary)
+    meeting = summary.meeting
     lang = payload.get("lang") or ""
     title = payload.get("title") or ""
     host = payload.get("host") or ""
@@ -260,11 +260,11 @@ def follow_up_view(summary: EventSummary, payload: Mapping[str, Any]) -> AlertVi
     added = tuple(Quote(c["text"], c["strength"]) for c in payload.get("added_commitments", ()))
     return AlertView(
         kind="follow_up",
-        series=base.series,
+        series=series_label(summary.series),
         title=title,
-        meeting=base.meeting,
-        held=base.held,
-        place=base.place,
+        meeting=meeting_name(meeting),
+        held=meeting.date if meeting else None,
+        place=meeting.place if meeting else None,
         doc_kind=doc_kind(payload.get("kind")),
         links=(_link(lang, payload.get("url", "")),),
         url=payload.get("url", ""),
