@@ -158,22 +158,15 @@ class OutboxTables(Tables):
         ).fetchone()
         return _DELIVERIES.load(row) if row else None
 
-    def due_deliveries(
-        self, now: datetime, *, channel: str | None = None, limit: int | None = None
-    ) -> list[DeliveryRow]:
+    def due_deliveries(self, now: datetime, *, limit: int | None = None) -> list[DeliveryRow]:
         """Pending rows due at `now`, oldest alert first."""
         sql = (
             f"SELECT {_DELIVERIES.columns} FROM deliveries "
-            "WHERE state = 'pending' AND next_attempt_at <= ?"
+            "WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY alert_id, id"
         )
-        args: list[Any] = [iso(now)]
-        if channel is not None:
-            sql += " AND channel = ?"
-            args.append(channel)
-        sql += " ORDER BY alert_id, id"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return _DELIVERIES.load_all(self.conn.execute(sql, args).fetchall())
+        return _DELIVERIES.load_all(self.conn.execute(sql, (iso(now),)).fetchall())
 
     def pending_digest(self, channel: str, address: str) -> list[DeliveryRow]:
         """Every pending digest row of one recipient (one digest gathers them all)."""
