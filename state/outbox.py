@@ -197,18 +197,18 @@ class OutboxTables(Tables):
     def overdue_deliveries(self, before: datetime) -> tuple[int, str | None]:
         """Pending rows that were due before `before` and are still untried (no dispatcher
         runs, or their channel cannot send): how many, and one of them named."""
-        rows = self.conn.execute(
-            "SELECT channel, address, alert_id, next_attempt_at FROM deliveries "
-            "WHERE state = 'pending' AND next_attempt_at < ? ORDER BY next_attempt_at",
+        r = self.conn.execute(
+            "SELECT channel, address, alert_id, next_attempt_at, count(*) OVER () AS n "
+            "FROM deliveries WHERE state = 'pending' AND next_attempt_at < ? "
+            "ORDER BY next_attempt_at LIMIT 1",
             (iso(before),),
-        ).fetchall()
-        if not rows:
+        ).fetchone()
+        if r is None:
             return 0, None
-        r = rows[0]
         example = (
             f"{r['channel']} {r['address']}, alert {r['alert_id']}, due {r['next_attempt_at']}"
         )
-        return len(rows), example
+        return r["n"], example
 
     def thread_root(self, event_id: int, channel: str, address: str) -> str | None:
         """The Message-ID of the event's first alert to this recipient (follow-ups thread under
