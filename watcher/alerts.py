@@ -77,7 +77,7 @@ class Alerts:
             return self.queue("event", series, topics, _release(doc), now, event_id, document_id)
         if not self.store.event_alerted(event_id):
             return None
-        payload = self._additions(doc.url, summary.get("url"), label)
+        payload = self._additions(doc, summary.get("url"), label)
         topics = tuple(dict.fromkeys([*topics, *payload["added_topics"]]))
         return self.queue("follow_up", series, topics, payload, now, event_id, document_id)
 
@@ -110,15 +110,13 @@ class Alerts:
         return alert_id
 
     def _additions(
-        self, url: str, first_url: str | None, label: Callable[[str], str]
+        self, doc: DocumentRow, first_url: str | None, label: Callable[[str], str]
     ) -> dict[str, Any]:
-        """What the version at `url` adds to the event's first version (`first_url`)."""
+        """What the version `doc` adds to the event's first version (`first_url`)."""
         from watcher.analysis.compare import align, compare
         from watcher.analysis.statement import Statement
 
-        doc = self.store.document_by_url(url)
         first = self.store.document_by_url(first_url) if first_url else None
-        assert doc is not None
         payload: dict[str, Any] = {
             **_release(doc),
             "host": urlsplit(doc.url).hostname or "",
