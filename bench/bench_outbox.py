@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import logging
-import resource
 import sys
 import tempfile
 import time
@@ -32,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_transport import report  # noqa: E402
+from bench_transport import report, rss_mib  # noqa: E402
 
 from notifiers.dispatch import Dispatcher  # noqa: E402
 from notifiers.summaries import sample_event  # noqa: E402
@@ -46,10 +45,6 @@ from watcher.config_channels import Channels  # noqa: E402
 from watcher.fetch import Fetcher  # noqa: E402
 
 SENDER = "JUCIP Watch <alerts@watch.example.org>"
-
-
-def rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def prepare(db: Path, settings: Settings, n: int) -> tuple[Store, dict[str, float]]:

@@ -56,6 +56,11 @@ def bench_split() -> dict[str, float]:
     return out
 
 
+def rss_mib() -> float:
+    """This process's peak RSS so far, in MiB (ru_maxrss is KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def measure(label: str, n: int, work: Callable[[], Awaitable[list[Any]]]) -> dict[str, float]:
     cpu0, wall0 = time.process_time(), time.perf_counter()
     outcomes = asyncio.run(work())
@@ -70,7 +75,7 @@ def measure(label: str, n: int, work: Callable[[], Awaitable[list[Any]]]) -> dic
         f"{label}_recipients_per_s": n / wall,
         # The process's peak so far (runs go split, Telegram, email): a run that does not raise
         # it stayed under the earlier peak.
-        f"{label}_peak_rss_so_far_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        f"{label}_peak_rss_so_far_mib": rss_mib(),
     }
     if sent != n:
         print(f"  {label}: only {sent}/{n} sent: {outcomes[:3]}")

@@ -28,6 +28,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from notifiers.outcome import Failed, Gone, Migrated, Retry, SendOutcome, Sent
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from notifiers.email.message import OutgoingMail
     from notifiers.email.smtp import SmtpSender
     from notifiers.telegram.sender import Pacing, TelegramSender
+    from watcher.addresses import Mailbox
     from watcher.analysis.summary import EventSummary
     from watcher.fetch import Fetcher
 
@@ -111,6 +113,7 @@ class Dispatcher:
         self._pacing = pacing
         self._concurrency = concurrency
         self._paused: dict[str, datetime] = {}
+        self._alerts: dict[int, AlertRow | None] = {}
         self._views: dict[tuple[int, str], AlertView] = {}
         self._wake = asyncio.Event()
         self._stop: asyncio.Event | None = None
@@ -171,6 +174,7 @@ class Dispatcher:
         return report
 
     async def _round(self, due: Sequence[DeliveryRow], report: DeliveryReport) -> None:
+        self._alerts.clear()
         self._views.clear()
         by_channel: dict[str, list[DeliveryRow]] = {}
         for row in due:
@@ -194,10 +198,16 @@ class Dispatcher:
             report.down.setdefault(channel, f"internal error: {exc}")
 
     # -- rendering ------------------------------------------------------------------------------
+    def _alert(self, alert_id: int) -> AlertRow | None:
+        """The alert row, read once a round however many rows, languages and threads use it."""
+        if alert_id not in self._alerts:
+            self._alerts[alert_id] = self.store.alert(alert_id)
+        return self._alerts[alert_id]
+
     def _view(self, row: DeliveryRow) -> AlertView | None:
         key = (row.alert_id, row.lang)
         if key not in self._views:
-            alert = self.store.alert(row.alert_id)
+            alert = self._alert(row.alert_id)
             if alert is None:
                 return None
             self._views[key] = alert_view(
@@ -213,20 +223,17 @@ class Dispatcher:
     # -- Telegram -------------------------------------------------------------------------------
     async def _telegram_sender(self) -> TelegramSender:
         if self._telegram is None:
-            from notifiers.telegram.request import FetcherRequest
+            from notifiers.telegram.request import sender_on
             from notifiers.telegram.sender import Pacing, TelegramSender
 
-            pacing = Pacing() if self._pacing is True else (self._pacing or None)
-            request = FetcherRequest(self._fetcher) if self._fetcher is not None else None
-            assert self.channels.telegram_token is not None
-            self._telegram = TelegramSender(
-                self.channels.telegram_token,
-                api_url=self.settings.telegram.api_url,
-                request=request,
-                # Never polled here; without one PTB would open an HTTP client of its own.
-                get_updates_request=FetcherRequest(self._fetcher) if self._fetcher else None,
-                pacing=pacing,  # type: ignore[arg-type]
-            )
+            given = self._pacing
+            pacing = given if isinstance(given, Pacing) else (Pacing() if given else None)
+            token, api_url = self.channels.telegram_token, self.settings.telegram.api_url
+            assert token is not None
+            if self._fetcher is None:  # an HTTP client of the sender's own
+                self._telegram = TelegramSender(token, api_url=api_url, pacing=pacing)
+            else:
+                self._telegram = sender_on(self._fetcher, token, api_url, pacing=pacing)
             self._own_telegram = True
         return self._telegram
 
@@ -350,12 +357,7 @@ class Dispatcher:
     def _mail(self, group: list[DeliveryRow], report: DeliveryReport) -> OutgoingMail | None:
         """The message for one row (or one recipient's digest rows), its Message-ID stored
         before it is sent; None (the rows failed) if it cannot be built."""
-        from notifiers.email.message import (
-            AddressError,
-            build_message,
-            new_message_id,
-            parse_mailbox,
-        )
+        from notifiers.email.message import AddressError, build_message, new_message_id
         from notifiers.render.email import render_digest, render_email
 
         first = group[0]
@@ -369,15 +371,14 @@ class Dispatcher:
             rendered = render_digest(views, self.clock().date(), unsubscribe=shown)
         else:
             rendered = render_email(views[0], unsubscribe=shown)
-        sender = self.channels.email_sender
-        message_id = first.message_id or new_message_id(parse_mailbox(sender).domain)
+        message_id = first.message_id or new_message_id(self._sender.domain)
         if first.message_id is None:
             with self.store.transaction():
                 self.store.set_message_id(first.id, message_id)
         root = self._thread_root(first)
         try:
             return build_message(
-                sender=sender,
+                sender=self._sender,
                 to=first.address,
                 subject=rendered.subject,
                 text=rendered.text,
@@ -395,7 +396,7 @@ class Dispatcher:
             return None
 
     def _thread_root(self, row: DeliveryRow) -> str | None:
-        alert = self.store.alert(row.alert_id)
+        alert = self._alert(row.alert_id)
         if alert is None or alert.kind != "follow_up" or alert.event_id is None:
             return None
         return self.store.thread_root(alert.event_id, "email", row.address)
@@ -406,18 +407,19 @@ class Dispatcher:
             return None, None
         sub = self.store.subscriber(row.subscriber_id)
         url = self.settings.web.unsubscribe_url(sub.token) if sub else None
-        operator = (self.channels.email_admins or (None,))[0]
-        if operator is None:
-            from notifiers.email.message import parse_mailbox
-
-            operator = parse_mailbox(self.channels.email_sender).addr_spec
+        operator = (self.channels.email_admins or (self._sender.addr_spec,))[0]
         return url, operator
 
     def _list_id(self) -> str:
+        return f"alerts.{self._sender.domain}"
+
+    @cached_property
+    def _sender(self) -> Mailbox:
+        """The configured From mailbox, parsed once (Message-IDs, List-Id, the fallback
+        unsubscribe address)."""
         from notifiers.email.message import parse_mailbox
 
-        domain = parse_mailbox(self.channels.email_sender).domain
-        return f"alerts.{domain}"
+        return parse_mailbox(self.channels.email_sender)
 
     # -- outcomes -------------------------------------------------------------------------------
     def _record(
@@ -468,9 +470,9 @@ class Dispatcher:
             if row.subscriber_id is None:
                 s.cancel_pending_to(row.channel, row.address, f"admin gone: {outcome.reason}")
                 log.error("admin %s %s is gone: %s", row.channel, row.address, outcome.reason)
-            elif s.end_subscriber(row.subscriber_id, outcome.reason, now=now):
-                self.alerts.admin_note(
-                    f"{row.channel} subscriber {row.address} removed", [outcome.reason], now=now
+            else:
+                self.alerts.subscriber_gone(
+                    row.subscriber_id, row.channel, row.address, outcome.reason, now=now
                 )
         elif isinstance(outcome, Failed | Migrated):
             reason = outcome.reason if isinstance(outcome, Failed) else "migrated twice"

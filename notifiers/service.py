@@ -96,17 +96,16 @@ class DeliveryService:
 
     def _telegram_sender(self) -> TelegramSender:
         from notifiers.bot.app import LONG_POLL
-        from notifiers.telegram.request import FetcherRequest
-        from notifiers.telegram.sender import TelegramSender
+        from notifiers.telegram.request import sender_on
 
         token = self.channels.telegram_token
         assert token is not None
-        return TelegramSender(
+        # PTB adds the long poll's own wait to the getUpdates read timeout.
+        return sender_on(
+            self._fetcher,
             token,
-            api_url=self.settings.telegram.api_url,
-            request=FetcherRequest(self._fetcher),
-            # PTB adds the long poll's own wait to this read timeout.
-            get_updates_request=FetcherRequest(self._fetcher, read_timeout=LONG_POLL / 3),
+            self.settings.telegram.api_url,
+            updates_read_timeout=LONG_POLL / 3,
         )
 
     async def _start_bot(self) -> None:

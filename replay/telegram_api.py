@@ -291,10 +291,6 @@ class TelegramAPI:
                 _Script(fault, method.lower() if method else None, chat_id, times, after)
             )
 
-    def clear_faults(self) -> None:
-        with self._lock:
-            self._state.scripts.clear()
-
     def push_message(
         self, chat_id: int, text: str, *, user_id: int | None = None, chat_type: str | None = None
     ) -> int:

@@ -158,22 +158,15 @@ class OutboxTables(Tables):
         ).fetchone()
         return _DELIVERIES.load(row) if row else None
 
-    def due_deliveries(
-        self, now: datetime, *, channel: str | None = None, limit: int | None = None
-    ) -> list[DeliveryRow]:
+    def due_deliveries(self, now: datetime, *, limit: int | None = None) -> list[DeliveryRow]:
         """Pending rows due at `now`, oldest alert first."""
         sql = (
             f"SELECT {_DELIVERIES.columns} FROM deliveries "
-            "WHERE state = 'pending' AND next_attempt_at <= ?"
+            "WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY alert_id, id"
         )
-        args: list[Any] = [iso(now)]
-        if channel is not None:
-            sql += " AND channel = ?"
-            args.append(channel)
-        sql += " ORDER BY alert_id, id"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return _DELIVERIES.load_all(self.conn.execute(sql, args).fetchall())
+        return _DELIVERIES.load_all(self.conn.execute(sql, (iso(now),)).fetchall())
 
     def pending_digest(self, channel: str, address: str) -> list[DeliveryRow]:
         """Every pending digest row of one recipient (one digest gathers them all)."""
@@ -204,18 +197,18 @@ class OutboxTables(Tables):
     def overdue_deliveries(self, before: datetime) -> tuple[int, str | None]:
         """Pending rows that were due before `before` and are still untried (no dispatcher
         runs, or their channel cannot send): how many, and one of them named."""
-        rows = self.conn.execute(
-            "SELECT channel, address, alert_id, next_attempt_at FROM deliveries "
-            "WHERE state = 'pending' AND next_attempt_at < ? ORDER BY next_attempt_at",
+        r = self.conn.execute(
+            "SELECT channel, address, alert_id, next_attempt_at, count(*) OVER () AS n "
+            "FROM deliveries WHERE state = 'pending' AND next_attempt_at < ? "
+            "ORDER BY next_attempt_at LIMIT 1",
             (iso(before),),
-        ).fetchall()
-        if not rows:
+        ).fetchone()
+        if r is None:
             return 0, None
-        r = rows[0]
         example = (
             f"{r['channel']} {r['address']}, alert {r['alert_id']}, due {r['next_attempt_at']}"
         )
-        return len(rows), example
+        return r["n"], example
 
     def thread_root(self, event_id: int, channel: str, address: str) -> str | None:
         """The Message-ID of the event's first alert to this recipient (follow-ups thread under

@@ -109,19 +109,15 @@ class SubscriberTables(Tables):
 
     def find_subscriber(self, channel: str, address: str) -> SubscriberRow | None:
         """The subscriber at (channel, address), active or ended; None if never subscribed."""
-        row = self.conn.execute(
-            f"SELECT {_SUBSCRIBERS.columns} FROM subscribers WHERE channel = ? AND address = ?",
-            (channel, address),
-        ).fetchone()
-        return _SUBSCRIBERS.load(row) if row else None
+        return self._subscriber("channel = ? AND address = ?", channel, address)
 
     def subscriber_by_token(self, token: str) -> SubscriberRow | None:
         """For the unsubscribe link."""
         return self._subscriber("token = ?", token)
 
-    def _subscriber(self, where: str, value: object) -> SubscriberRow | None:
+    def _subscriber(self, where: str, *values: object) -> SubscriberRow | None:
         row = self.conn.execute(
-            f"SELECT {_SUBSCRIBERS.columns} FROM subscribers WHERE {where}", (value,)
+            f"SELECT {_SUBSCRIBERS.columns} FROM subscribers WHERE {where}", values
         ).fetchone()
         return _SUBSCRIBERS.load(row) if row else None
 

@@ -14,7 +14,8 @@ from email import policy as _policy
 from email.headerregistry import Address
 from email.utils import parseaddr
 
-_HEADER_BREAKERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# Control characters and line breaks: what may not stay in a header or one line of text.
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _SPACES = re.compile(r"\s+")
 _DOMAIN_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
@@ -47,7 +48,7 @@ def parse_mailbox(value: str | Mailbox) -> Mailbox:
     text = value.strip() if isinstance(value, str) else ""
     if not text:
         raise AddressError("empty email address")
-    if _HEADER_BREAKERS.search(text):
+    if CONTROL_CHARS.search(text):
         raise AddressError(f"{shown(text)} contains a line break or control character")
     try:
         header = _policy.default.header_factory("to", text)
@@ -71,7 +72,7 @@ def parse_mailbox(value: str | Mailbox) -> Mailbox:
 def clean_header(value: str) -> str:
     """`value` on one line: control characters and line breaks become spaces, runs of
     whitespace one space. Every header value we set passes through here."""
-    return _SPACES.sub(" ", _HEADER_BREAKERS.sub(" ", value)).strip()
+    return _SPACES.sub(" ", CONTROL_CHARS.sub(" ", value)).strip()
 
 
 def _ascii_domain(domain: str, given: str) -> str:

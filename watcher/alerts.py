@@ -77,7 +77,7 @@ class Alerts:
             return self.queue("event", series, topics, _release(doc), now, event_id, document_id)
         if not self.store.event_alerted(event_id):
             return None
-        payload = self._additions(doc.url, summary.get("url"), label)
+        payload = self._additions(doc, summary.get("url"), label)
         topics = tuple(dict.fromkeys([*topics, *payload["added_topics"]]))
         return self.queue("follow_up", series, topics, payload, now, event_id, document_id)
 
@@ -110,15 +110,13 @@ class Alerts:
         return alert_id
 
     def _additions(
-        self, url: str, first_url: str | None, label: Callable[[str], str]
+        self, doc: DocumentRow, first_url: str | None, label: Callable[[str], str]
     ) -> dict[str, Any]:
-        """What the version at `url` adds to the event's first version (`first_url`)."""
+        """What the version `doc` adds to the event's first version (`first_url`)."""
         from watcher.analysis.compare import align, compare
         from watcher.analysis.statement import Statement
 
-        doc = self.store.document_by_url(url)
         first = self.store.document_by_url(first_url) if first_url else None
-        assert doc is not None
         payload: dict[str, Any] = {
             **_release(doc),
             "host": urlsplit(doc.url).hostname or "",
@@ -158,6 +156,16 @@ class Alerts:
         )
         self.store.add_deliveries(alert_id, recipients, now=now, due=now)
         return alert_id
+
+    def subscriber_gone(
+        self, subscriber_id: int, channel: str, address: str, reason: str, *, now: datetime
+    ) -> bool:
+        """End a subscription whose recipient is out of reach for good (its pending rows
+        cancelled) and tell the admins once; False if it had ended already."""
+        if not self.store.end_subscriber(subscriber_id, reason, now=now):
+            return False
+        self.admin_note(f"{channel} subscriber {address} removed", [reason], now=now)
+        return True
 
     def alarm(self, key: str, current: str | None, detail: str | None, now: datetime) -> bool:
         """Record the state of alarm `key` (None: fine) and tell the admins when the policy

@@ -3,7 +3,7 @@
 - `replies`: what the bot says and its filter menus (pure).
 - `handlers`: the python-telegram-bot handlers (imports PTB).
 - `app`: the PTB `Application` around them, for the daemon's long polling (`BotRunner`) and for
-  `check`'s one pass over the pending updates (`answer_updates`).
+  `check`'s one pass over the pending updates (`Answerer`).
 - `pending`: `check`'s getUpdates with timeout 0, made without PTB: a check with no pending
   update loads no bot library.
 

@@ -191,15 +191,13 @@ class Handlers:
 
     def chat_gone(self, chat_id: int, reason: str) -> None:
         """The chat is out of reach for good: end its subscription, tell the admins once."""
-        sub = self.store.find_subscriber(CHANNEL, str(chat_id))
-        if sub is None or not sub.active:
+        sub = self.subscriber(chat_id)
+        if sub is None:
             return
-        now = self.deps.clock()
         with self.store.transaction():
-            if self.store.end_subscriber(sub.id, reason, now=now):
-                Alerts(self.store, self.settings).admin_note(
-                    f"telegram subscriber {chat_id} removed", [reason], now=now
-                )
+            Alerts(self.store, self.settings).subscriber_gone(
+                sub.id, CHANNEL, sub.address, reason, now=self.deps.clock()
+            )
         log.info("telegram chat %s unsubscribed: %s", chat_id, reason)
         self.deps.wake()
 

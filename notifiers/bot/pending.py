@@ -82,15 +82,9 @@ async def answer_pending(
         return None
     from notifiers.bot.app import Answerer
     from notifiers.bot.handlers import BotDeps
-    from notifiers.telegram.request import FetcherRequest
-    from notifiers.telegram.sender import TelegramSender
+    from notifiers.telegram.request import sender_on
 
-    sender = TelegramSender(
-        token,
-        api_url=api_url,
-        request=FetcherRequest(fetcher),
-        get_updates_request=FetcherRequest(fetcher),  # unused here; PTB would open a client
-    )
+    sender = sender_on(fetcher, token, api_url)
     answerer = await Answerer.open(
         BotDeps(settings, store, sender, _this_poll(report), fresh_polls=False, wake=wake)
     )

@@ -10,7 +10,6 @@ it, so no scraped title can add a header.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,9 +18,9 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from notifiers.render.view import AlertView
+from watcher.addresses import CONTROL_CHARS, clean_header
 
 FOOTER = "You receive this because you subscribed to JUCIP Watch alerts."
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ class RenderedMail:
 
 def _oneline(value: object) -> str:
     """Scraped text on one line: control characters and line breaks become spaces."""
-    return " ".join(_CONTROL.sub(" ", str(value)).split())
+    return clean_header(str(value))
 
 
 def _href(value: object) -> str:
@@ -43,7 +42,7 @@ def _href(value: object) -> str:
         scheme = urlsplit(url).scheme.lower()
     except ValueError:
         return ""
-    return url if scheme in ("http", "https") and not _CONTROL.search(url) else ""
+    return url if scheme in ("http", "https") and not CONTROL_CHARS.search(url) else ""
 
 
 @functools.cache

@@ -139,17 +139,31 @@ def pick(summary: EventSummary, text: str, text_lang: str, want: str) -> tuple[s
     return text, None
 
 
+# A commitment as the views read it: (text, topics, strength, language of the text).
+_Item = tuple[str, Sequence[str], str, str]
+
+
+def _key_items(summary: EventSummary) -> list[_Item]:
+    return [(k.text, k.topics, k.strength, k.lang) for k in summary.key_commitments]
+
+
+def _compared_items(summary: EventSummary) -> list[_Item]:
+    """The comparison's new and continued commitments (in the latest version's language)."""
+    c = summary.comparison
+    if c is None:
+        return []
+    lang = summary.lang
+    items: list[_Item] = [(x.text, x.topics, x.strength, lang) for x in c.new_commitments]
+    items += [(x.new.text, x.new.topics, x.new.strength, lang) for x in c.continued]
+    return items
+
+
 def topic_quotes(summary: EventSummary, topic_id: str, want: str = "both") -> tuple[Quote, ...]:
     """The meeting's commitments on one topic (key ones, then the rest the comparison
     carries), in the subscriber's language."""
-    items = [(k.text, k.topics, k.strength, k.lang) for k in summary.key_commitments]
-    c = summary.comparison
-    if c is not None:
-        items += [(x.text, x.topics, x.strength, summary.lang) for x in c.new_commitments]
-        items += [(x.new.text, x.new.topics, x.new.strength, summary.lang) for x in c.continued]
     seen: set[str] = set()
     out = []
-    for text, topics, strength, lang in items:
+    for text, topics, strength, lang in _key_items(summary) + _compared_items(summary):
         if topic_id in topics and text not in seen:
             seen.add(text)
             shown, translation = pick(summary, text, lang, want)
@@ -157,9 +171,7 @@ def topic_quotes(summary: EventSummary, topic_id: str, want: str = "both") -> tu
     return tuple(out)
 
 
-def _groups(
-    summary: EventSummary, items: Sequence[tuple[str, Sequence[str], str, str]], want: str
-) -> tuple[TopicGroup, ...]:
+def _groups(summary: EventSummary, items: Sequence[_Item], want: str) -> tuple[TopicGroup, ...]:
     """(text, topics, strength, lang) items grouped under their first topic's label."""
     groups: dict[str, list[Quote]] = {}
     for text, topics, strength, lang in items:
@@ -212,13 +224,7 @@ def _link(lang: str, url: str) -> Link:
 
 def event_view(summary: EventSummary, want: str = "both") -> AlertView:
     """The full alert of a meeting, in the subscriber's language (en, ja or both)."""
-    key = [(k.text, k.topics, k.strength, k.lang) for k in summary.key_commitments]
-    full: list[tuple[str, Sequence[str], str, str]] = []
-    c = summary.comparison
-    if c is not None:
-        lang = summary.lang
-        full = [(x.text, x.topics, x.strength, lang) for x in c.new_commitments]
-        full += [(x.new.text, x.new.topics, x.new.strength, lang) for x in c.continued]
+    key, full = _key_items(summary), _compared_items(summary)
     meeting = summary.meeting
     return AlertView(
         kind="event",
@@ -239,7 +245,7 @@ def event_view(summary: EventSummary, want: str = "both") -> AlertView:
 
 def follow_up_view(summary: EventSummary, payload: Mapping[str, Any]) -> AlertView:
     """The short note for another version of an alerted meeting."""
-    base = event_view(summary)
+    meeting = summary.meeting
     lang = payload.get("lang") or ""
     title = payload.get("title") or ""
     host = payload.get("host") or ""
@@ -254,11 +260,11 @@ def follow_up_view(summary: EventSummary, payload: Mapping[str, Any]) -> AlertVi
     added = tuple(Quote(c["text"], c["strength"]) for c in payload.get("added_commitments", ()))
     return AlertView(
         kind="follow_up",
-        series=base.series,
+        series=series_label(summary.series),
         title=title,
-        meeting=base.meeting,
-        held=base.held,
-        place=base.place,
+        meeting=meeting_name(meeting),
+        held=meeting.date if meeting else None,
+        place=meeting.place if meeting else None,
         doc_kind=doc_kind(payload.get("kind")),
         links=(_link(lang, payload.get("url", "")),),
         url=payload.get("url", ""),

@@ -14,8 +14,30 @@ from typing import Any
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from notifiers.telegram.sender import Pacing, TelegramSender
 from watcher.fetch import Fetcher, Timeouts
 from watcher.models import SourceStatus
+
+_PACING = Pacing()
+
+
+def sender_on(
+    fetcher: Fetcher,
+    token: str,
+    api_url: str,
+    *,
+    pacing: Pacing | None = _PACING,
+    updates_read_timeout: float | None = 15.0,
+) -> TelegramSender:
+    """A `TelegramSender` whose every call goes through `fetcher`, getUpdates too: without a
+    request of its own for that, PTB would open an HTTP client for it."""
+    return TelegramSender(
+        token,
+        api_url=api_url,
+        request=FetcherRequest(fetcher),
+        get_updates_request=FetcherRequest(fetcher, read_timeout=updates_read_timeout),
+        pacing=pacing,
+    )
 
 
 class FetcherRequest(BaseRequest):

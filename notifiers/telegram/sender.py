@@ -125,10 +125,6 @@ class _Pacer:
         loop = asyncio.get_running_loop()
         self._paused_until = max(self._paused_until, loop.time() + seconds)
 
-    def paused_for(self) -> float:
-        """Seconds left of the pause Telegram asked for (0 when none)."""
-        return max(0.0, self._paused_until - asyncio.get_running_loop().time())
-
     async def _wait_out_flood(self, max_pause: float | None = None) -> None:
         loop = asyncio.get_running_loop()
         while (left := self._paused_until - loop.time()) > 0:
@@ -298,10 +294,7 @@ class TelegramSender:
         """One sendMessage, paced; short flood waits are waited out here, longer ones raise."""
         preview: Any = LinkPreviewOptions(is_disabled=True) if disable_preview else None
         for _attempt in range(_MAX_FLOOD_WAITS + 1):
-            left = self._pacer.paused_for()
-            if left > self._max_flood_wait:
-                # Too long to hold this send: hand the wait back without calling Telegram.
-                raise RetryAfter(math.ceil(left))
+            # A pause too long to hold this send raises RetryAfter here, before any call.
             await self._pacer.wait(chat_id, self._max_flood_wait)
             try:
                 message = await self._bot.send_message(

@@ -74,8 +74,11 @@ def cmd_deliver(args: argparse.Namespace, settings: Settings) -> int:
 
 def _outbox_rows(store: Store) -> list[dict[str, Any]]:
     out = []
+    kinds: dict[int, str | None] = {}  # an alert has a row per recipient: read it once
     for row in store.deliveries(states=("pending", "failed")):
-        alert = store.alert(row.alert_id)
+        if row.alert_id not in kinds:
+            alert = store.alert(row.alert_id)
+            kinds[row.alert_id] = alert.kind if alert else None
         state = row.state
         if state == "pending" and row.attempts:
             state = "retrying"
@@ -83,7 +86,7 @@ def _outbox_rows(store: Store) -> list[dict[str, Any]]:
             {
                 "id": row.id,
                 "alert_id": row.alert_id,
-                "kind": alert.kind if alert else None,
+                "kind": kinds[row.alert_id],
                 "channel": row.channel,
                 "address": row.address,
                 "state": state,
