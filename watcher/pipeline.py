@@ -179,7 +179,7 @@ class Poller:
         if names:
             sources = [self.settings.source(n) for n in dict.fromkeys(names)]
         else:
-            sources = [s for s in self.settings.all_sources() if s.enabled]
+            sources = self.settings.enabled_sources()
         finished = 0
 
         async def poll_one(cfg: SourceConfig) -> SourceReport:

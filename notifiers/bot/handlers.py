@@ -481,7 +481,7 @@ class Handlers:
             counts[sub.channel] = counts.get(sub.channel, 0) + 1
         text = replies.status_message(
             self.store.source_states(),
-            [s.name for s in self.settings.all_sources() if s.enabled],
+            [s.name for s in self.settings.enabled_sources()],
             self.store.delivery_counts(),
             counts,
             self.store.alarms(),
