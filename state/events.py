@@ -31,6 +31,19 @@ class EventRow:
 
 
 @dataclass(frozen=True, slots=True)
+class EventKeyRow:
+    """What places an event among its series' meetings, without its stored summary: the
+    predecessor search reads a score of these per lookup and needs no summary decoded."""
+
+    id: int
+    series: str
+    ordinal: int | None
+    level: str | None
+    meeting_date: date | None
+    first_posted: date | None
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentRow:
     id: int
     url: str
@@ -61,6 +74,11 @@ _EVENTS = RowMap(
         "summary": from_json,
         "first_posted": to_date,
     },
+    computed={"first_posted": _FIRST_POSTED},
+)
+_EVENT_KEYS = RowMap(
+    EventKeyRow,
+    convert={"meeting_date": to_date, "first_posted": to_date},
     computed={"first_posted": _FIRST_POSTED},
 )
 _DOCUMENTS = RowMap(
@@ -131,16 +149,16 @@ class EventTables(Tables):
 
     def events_before(
         self, series: str, when: date, *, exclude: int | None = None, limit: int = 20
-    ) -> list[EventRow]:
-        """Events of `series` held (else first posted) before `when`, latest first: where the
-        previous meeting of an event is found."""
+    ) -> list[EventKeyRow]:
+        """The keys of the events of `series` held (else first posted) before `when`, latest
+        first: where the previous meeting of an event is found."""
         held = f"coalesce(meeting_date, ({_FIRST_POSTED}))"
         rows = self.conn.execute(
-            f"SELECT {_EVENTS.columns} FROM events WHERE series = ? AND id != ? AND {held} < ? "
-            f"ORDER BY {held} DESC, id DESC LIMIT ?",
+            f"SELECT {_EVENT_KEYS.columns} FROM events WHERE series = ? AND id != ? "
+            f"AND {held} < ? ORDER BY {held} DESC, id DESC LIMIT ?",
             (series, exclude or 0, when.isoformat(), limit),
         ).fetchall()
-        return _EVENTS.load_all(rows)
+        return _EVENT_KEYS.load_all(rows)
 
     def topics_before(self, series: str, when: date) -> set[str]:
         """Every topic the documents of the series' events held before `when` named: what a

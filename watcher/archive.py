@@ -13,7 +13,7 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from state.events import DocumentRow, EventRow
+from state.events import DocumentRow, EventKeyRow, EventRow
 from state.store import Store
 from watcher.config import Settings
 from watcher.events import Candidate, MeetingKey, match_event, meeting_key, previous_meeting
@@ -117,7 +117,7 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _event_key(row: EventRow) -> MeetingKey:
+def _event_key(row: EventRow | EventKeyRow) -> MeetingKey:
     return MeetingKey(row.series, row.ordinal, row.level, row.meeting_date, row.first_posted)
 
 
@@ -218,7 +218,7 @@ class Archive:
             return None
         earlier = self.store.events_before(row.series, key.when, exclude=row.id)
         found = previous_meeting(key, [Candidate(e.id, _event_key(e)) for e in earlier])
-        return next((e for e in earlier if e.id == found), None)
+        return self.store.event(found) if found is not None else None
 
     def compare_event(
         self, event_id: int, documents: Sequence[DocumentRow] | None = None
